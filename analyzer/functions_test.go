@@ -1,0 +1,169 @@
+package analyzer_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/internal/chtest"
+	"github.com/faascope/faascope/schemas"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// store migrates a fresh database and inserts recs, one batch each, in the
+// order given (arrival order matters for the instance tests).
+func store(t *testing.T, batches ...[]schemas.Invocation) *analyzer.Reader {
+	t.Helper()
+	db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	if _, err := (&schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext}).Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := schemas.InsertInvocations(ctx, db.Conn, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return analyzer.NewReader(db.Conn, 30*time.Second)
+}
+
+
+type opt func(*schemas.Invocation)
+
+func rec(fn string, at time.Duration, opts ...opt) schemas.Invocation {
+	r := schemas.Invocation{
+		Tenant: "t1", Provider: "aws", Platform: "aws_lambda", Region: "us-east-1", AccountID: "1",
+		FunctionName: fn, Start: t0.Add(at), DurationMs: 5, Type: schemas.RecordInvocation,
+		Outcome: schemas.OutcomeOK, ColdStartSource: schemas.ColdUnknown,
+	}
+	for _, o := range opts {
+		o(&r)
+	}
+	return r
+}
+
+func instance(id string) opt { return func(r *schemas.Invocation) { r.InstanceID = id } }
+func flagged(cold bool) opt {
+	return func(r *schemas.Invocation) { r.ColdStart, r.ColdStartSource = cold, schemas.ColdExplicit }
+}
+func outcome(o schemas.Outcome) opt { return func(r *schemas.Invocation) { r.Outcome = o } }
+func throttle(r *schemas.Invocation) {
+	r.Type, r.Outcome = schemas.RecordThrottle, schemas.OutcomeThrottled
+}
+func initSpan(r *schemas.Invocation) {
+	r.Type, r.ColdStart, r.ColdStartSource = schemas.RecordInit, true, schemas.ColdInitSpan
+}
+func tenant(t string) opt   { return func(r *schemas.Invocation) { r.Tenant = t } }
+func platform(p string) opt { return func(r *schemas.Invocation) { r.Platform = p } }
+
+func list(t *testing.T, r *analyzer.Reader, from, to time.Duration) map[string]analyzer.FunctionSummary {
+	t.Helper()
+	got, err := r.Functions(context.Background(), analyzer.FunctionFilter{Tenant: "t1", From: t0.Add(from), To: t0.Add(to)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]analyzer.FunctionSummary{}
+	for _, f := range got.Functions {
+		out[f.FunctionName] = f
+	}
+	return out
+}
+
+func TestCountsAreExactAtMinuteEdges(t *testing.T) {
+	r := store(t, []schemas.Invocation{
+		rec("fn", 5*time.Second), rec("fn", 59*time.Second), rec("fn", 90*time.Second, outcome(schemas.OutcomeError)),
+		rec("fn", 5*time.Minute), rec("fn", 5*time.Minute+time.Second, outcome(schemas.OutcomeTimeout)),
+	})
+	cases := []struct {
+		name                        string
+		from, to                    time.Duration
+		invocations, errs, timeouts uint64
+	}{
+		{"whole minutes only", 0, 6 * time.Minute, 5, 1, 1},
+		{"partial minutes at both ends", 30 * time.Second, 5*time.Minute + time.Second, 3, 1, 0},
+		{"inside one minute", 4 * time.Second, 6 * time.Second, 1, 0, 0},
+		{"end is exclusive", 0, 5 * time.Second, 0, 0, 0},
+		{"last second only", 5*time.Minute + time.Second, 5*time.Minute + 2*time.Second, 1, 0, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := list(t, r, c.from, c.to)["fn"]
+			if f.Invocations != c.invocations || f.Errors != c.errs || f.Timeouts != c.timeouts {
+				t.Errorf("got %d invocations, %d errors, %d timeouts; want %d, %d, %d",
+					f.Invocations, f.Errors, f.Timeouts, c.invocations, c.errs, c.timeouts)
+			}
+		})
+	}
+}
+
+func TestColdStartsFlaggedInferredAndFromInitSpans(t *testing.T) {
+	r := store(t,
+		// "py" sends no flag: its instances' first invocations are its cold
+		// starts. The earliest invocation of i-1 arrives last.
+		[]schemas.Invocation{rec("py", 2*time.Minute, instance("i-1")), rec("py", 3*time.Minute, instance("i-2"))},
+		[]schemas.Invocation{rec("py", time.Minute, instance("i-1")), rec("py", 4*time.Minute, instance("i-2"))},
+		// "node" flags every invocation: nothing is inferred for it.
+		[]schemas.Invocation{
+			rec("node", time.Minute, instance("n-1"), flagged(true)),
+			rec("node", 2*time.Minute, instance("n-1"), flagged(false)),
+			rec("node", 3*time.Minute, instance("n-2"), flagged(false)),
+		},
+		// "java" sends neither flag nor instance; the Telemetry API's init spans tell.
+		[]schemas.Invocation{rec("java", time.Minute), rec("java", 2*time.Minute), rec("java", 50*time.Second, initSpan), rec("java", 90*time.Second, initSpan)},
+	)
+	all := list(t, r, 0, 10*time.Minute)
+	for fn, want := range map[string]uint64{"py": 2, "node": 1, "java": 2} {
+		if got := all[fn].ColdStarts; got != want {
+			t.Errorf("%s: %d cold starts, want %d", fn, got, want)
+		}
+	}
+	if got := all["java"].Invocations; got != 2 {
+		t.Errorf("init spans must not count as invocations: java has %d", got)
+	}
+	// An instance first seen before the range was cold before it, not in it.
+	if got := list(t, r, 150*time.Second, 10*time.Minute)["py"].ColdStarts; got != 1 {
+		t.Errorf("py from 2m30s: %d cold starts, want 1 (i-2 only)", got)
+	}
+}
+
+func TestThrottlesCountAgainstTheCallee(t *testing.T) {
+	r := store(t, []schemas.Invocation{
+		rec("callee", time.Minute, platform("gcp_cloud_functions")),
+		rec("callee", 2*time.Minute, throttle, platform("gcp_cloud_run")),
+		rec("callee", 3*time.Minute, throttle, platform("gcp_cloud_run")),
+		rec("never-ran", time.Minute, throttle),
+	})
+	all := list(t, r, 0, 10*time.Minute)
+	if c := all["callee"]; c.Invocations != 1 || c.Throttles != 2 || c.Platform != "gcp_cloud_functions" {
+		t.Errorf("callee = %+v, want 1 invocation, 2 throttles, the platform of its own spans", c)
+	}
+	if n := all["never-ran"]; n.Throttles != 1 || n.Invocations != 0 {
+		t.Errorf("a function that was only throttled must still be listed: %+v", n)
+	}
+}
+
+func TestTenantsDoNotSeeEachOther(t *testing.T) {
+	r := store(t, []schemas.Invocation{rec("mine", time.Minute), rec("theirs", time.Minute, tenant("t2"))})
+	all := list(t, r, 0, 10*time.Minute)
+	if _, ok := all["theirs"]; ok || len(all) != 1 {
+		t.Errorf("tenant t1 sees %+v", all)
+	}
+}
+
+func TestFilterValidation(t *testing.T) {
+	r := store(t)
+	for _, f := range []analyzer.FunctionFilter{
+		{Tenant: "", From: t0, To: t0.Add(time.Hour)},
+		{Tenant: "t1", From: t0, To: t0},
+		{Tenant: "t1", From: t0.Add(time.Hour), To: t0},
+	} {
+		if _, err := r.Functions(context.Background(), f); err == nil {
+			t.Errorf("filter %+v accepted", f)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/collector"
+	"github.com/faascope/faascope/dashboard"
+	"github.com/faascope/faascope/schemas"
+)
+
+// shutdownTimeout bounds a graceful stop: drain requests, flush the writer.
+const shutdownTimeout = 30 * time.Second
+
+// component is anything serve starts and must stop.
+type component interface {
+	Shutdown(ctx context.Context) error
+}
+
+func runServe(ctx context.Context, args, environ []string, stderr io.Writer) error {
+	cfg, err := newFlagSet("serve", stderr, true).load(args, environ)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.Log, stderr)
+	logger.Info("starting faascope", "version", version)
+
+	st, err := openStorage(ctx, cfg.ClickHouse, cfg.ClickHouse.Migrate, logger)
+	if err != nil {
+		return err
+	}
+	defer st.close(logger)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	set := collector.Settings{Logger: logger, Registerer: reg}
+
+	writer := collector.NewBatchWriter(st.client.Conn, cfg.Collector.Writer, set)
+	writer.Start()
+	stopped, err := startServers(cfg, st, writer, reg, set)
+	defer shutdown(logger, writer, stopped)
+	if err != nil {
+		return err
+	}
+	logger.Info("faascope is ready",
+		"otlp_grpc", cfg.Collector.GRPCAddr, "otlp_http", cfg.Collector.HTTPAddr, "api", cfg.API.Addr)
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		return nil
+	case <-st.crashed():
+		return fmt.Errorf("managed ClickHouse exited unexpectedly: %w", st.local.Err())
+	}
+}
+
+// startServers starts the receivers and the API. It returns what it started,
+// in start order, even on error, so the caller can stop them.
+func startServers(cfg Config, st *storage, writer *collector.BatchWriter, reg *prometheus.Registry, set collector.Settings) ([]component, error) {
+	norm := collector.NewNormalizer(collector.NormalizerOptions{
+		Tenant: schemas.DefaultTenant, MaxAttrs: cfg.Collector.MaxAttrs, MaxAttrValueLen: cfg.Collector.MaxAttrValueLen,
+	})
+	ingester := collector.NewIngester(norm, writer, cfg.Collector.Limits.RequestTimeout, set)
+	grpcRecv := collector.NewGRPCReceiver(cfg.Collector.GRPCAddr, cfg.Collector.Limits, ingester, set)
+	httpRecv := collector.NewHTTPReceiver(cfg.Collector.HTTPAddr, cfg.Collector.Limits, ingester, set)
+	api := dashboard.New(cfg.API, dashboard.Deps{
+		Functions: analyzer.NewReader(st.client.Conn, cfg.ClickHouse.QueryTimeout),
+		Ready:     st.client.Ping,
+		Gatherer:  reg,
+		Logger:    set.Logger,
+	})
+	var started []component
+	for _, c := range []interface {
+		component
+		Start() error
+	}{grpcRecv, httpRecv, api} {
+		if err := c.Start(); err != nil {
+			return started, err
+		}
+		started = append(started, c)
+	}
+	return started, nil
+}
+
+// shutdown stops intake first (receivers, API), then flushes the writer, so
+// every request that was answered with success is stored.
+func shutdown(logger *slog.Logger, writer *collector.BatchWriter, started []component) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	var errs []error
+	for i := len(started) - 1; i >= 0; i-- {
+		errs = append(errs, started[i].Shutdown(ctx))
+	}
+	errs = append(errs, writer.Close(ctx))
+	if err := errors.Join(errs...); err != nil {
+		logger.Warn("shutdown was not clean", "err", err)
+	}
+}

@@ -1,0 +1,131 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config is the user configuration of the OTLP receivers and the writer
+// (YAML key "collector").
+type Config struct {
+	GRPCAddr string       `yaml:"grpc_addr"`
+	HTTPAddr string       `yaml:"http_addr"`
+	Limits   LimitsConfig `yaml:"limits"`
+	Writer   WriterConfig `yaml:"writer"`
+	// MaxAttrs and MaxAttrValueLen bound the extra attributes kept per record.
+	MaxAttrs        int `yaml:"max_attrs"`
+	MaxAttrValueLen int `yaml:"max_attr_value_len"`
+}
+
+// LimitsConfig bounds what one OTLP request may cost.
+type LimitsConfig struct {
+	// MaxRequestBytes bounds the body as received (compressed or not).
+	MaxRequestBytes int64 `yaml:"max_request_bytes"`
+	// MaxDecompressedBytes bounds the body after gzip: a gzip bomb stops here.
+	MaxDecompressedBytes int64 `yaml:"max_decompressed_bytes"`
+	// RequestTimeout bounds how long one request may wait for its commit.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+}
+
+// WriterConfig sets batching and retry of ClickHouse inserts.
+type WriterConfig struct {
+	BatchSize           int           `yaml:"batch_size"`
+	FlushInterval       time.Duration `yaml:"flush_interval"`
+	MaxPendingRecords   int           `yaml:"max_pending_records"`
+	RetryTimeout        time.Duration `yaml:"retry_timeout"`
+	RetryInitialBackoff time.Duration `yaml:"retry_initial_backoff"`
+	RetryMaxBackoff     time.Duration `yaml:"retry_max_backoff"`
+}
+
+// NewDefaultConfig returns the defaults: the OTLP ports on loopback, 4 MiB
+// requests (the gRPC default message size) inflating to at most 64 MiB,
+// 10,000-row batches flushed at least every second.
+func NewDefaultConfig() Config {
+	return Config{
+		GRPCAddr: "127.0.0.1:4317",
+		HTTPAddr: "127.0.0.1:4318",
+		Limits: LimitsConfig{
+			MaxRequestBytes:      4 << 20,
+			MaxDecompressedBytes: 64 << 20,
+			RequestTimeout:       30 * time.Second,
+		},
+		Writer: WriterConfig{
+			BatchSize:           10_000,
+			FlushInterval:       time.Second,
+			MaxPendingRecords:   200_000,
+			RetryTimeout:        20 * time.Second,
+			RetryInitialBackoff: 100 * time.Millisecond,
+			RetryMaxBackoff:     5 * time.Second,
+		},
+		MaxAttrs:        16,
+		MaxAttrValueLen: 256,
+	}
+}
+
+// Validate reports every problem at once, each with its key under "collector".
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, msg string) { errs = append(errs, fmt.Errorf("collector.%s: %s", key, msg)) }
+	for key, addr := range map[string]string{"grpc_addr": c.GRPCAddr, "http_addr": c.HTTPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(key, fmt.Sprintf("must be host:port, got %q", addr))
+		}
+	}
+	if c.Limits.MaxRequestBytes <= 0 {
+		bad("limits.max_request_bytes", "must be > 0")
+	}
+	if c.Limits.MaxDecompressedBytes < c.Limits.MaxRequestBytes {
+		bad("limits.max_decompressed_bytes", "must be >= limits.max_request_bytes")
+	}
+	if c.Limits.RequestTimeout <= 0 {
+		bad("limits.request_timeout", "must be > 0")
+	}
+	w := c.Writer
+	if w.BatchSize <= 0 {
+		bad("writer.batch_size", "must be > 0")
+	}
+	if w.FlushInterval <= 0 {
+		bad("writer.flush_interval", "must be > 0")
+	}
+	if w.MaxPendingRecords < w.BatchSize {
+		bad("writer.max_pending_records", "must be >= writer.batch_size")
+	}
+	if w.RetryTimeout <= 0 {
+		bad("writer.retry_timeout", "must be > 0")
+	}
+	if w.RetryInitialBackoff <= 0 || w.RetryMaxBackoff < w.RetryInitialBackoff {
+		bad("writer.retry_initial_backoff", "must be > 0 and <= writer.retry_max_backoff")
+	}
+	if c.MaxAttrs < 0 {
+		bad("max_attrs", "must be >= 0")
+	}
+	if c.MaxAttrValueLen <= 0 {
+		bad("max_attr_value_len", "must be > 0")
+	}
+	return errors.Join(errs...)
+}
+
+// Settings is code-level wiring, not user configuration.
+type Settings struct {
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer // nil: metrics are kept but not exported
+}
+
+func (s Settings) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s Settings) registerer() prometheus.Registerer {
+	if s.Registerer == nil {
+		return prometheus.NewRegistry()
+	}
+	return s.Registerer
+}

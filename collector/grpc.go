@@ -1,0 +1,120 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor exporters use
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// retryAfter is the back-off suggested to exporters when we cannot take more.
+const retryAfter = 5 * time.Second
+
+// GRPCReceiver serves OTLP TraceService/Export.
+type GRPCReceiver struct {
+	ptraceotlp.UnimplementedGRPCServer
+	addr    string
+	ingest  *Ingester
+	limits  LimitsConfig
+	logger  *slog.Logger
+	server  *grpc.Server
+	lis     net.Listener
+	stopped chan struct{}
+}
+
+// NewGRPCReceiver returns a receiver for addr; Start binds it.
+func NewGRPCReceiver(addr string, limits LimitsConfig, in *Ingester, set Settings) *GRPCReceiver {
+	return &GRPCReceiver{addr: addr, ingest: in, limits: limits, logger: set.logger().With("component", "otlp-grpc")}
+}
+
+// Start binds the address and serves in the background.
+func (r *GRPCReceiver) Start() error {
+	lis, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen for OTLP gRPC on %s: %w", r.addr, err)
+	}
+	// grpc checks MaxRecvMsgSize against the decompressed message, so a gzip
+	// bomb is cut off at the decompressed limit.
+	r.server = grpc.NewServer(grpc.MaxRecvMsgSize(int(r.limits.MaxDecompressedBytes)))
+	ptraceotlp.RegisterGRPCServer(r.server, r)
+	r.lis, r.stopped = lis, make(chan struct{})
+	go func() {
+		defer close(r.stopped)
+		if err := r.server.Serve(lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			r.logger.Error("OTLP gRPC server stopped", "err", err)
+		}
+	}()
+	r.logger.Info("OTLP gRPC receiver listening", "addr", lis.Addr().String())
+	return nil
+}
+
+// Addr is the bound address (useful when configured with port 0).
+func (r *GRPCReceiver) Addr() string { return r.lis.Addr().String() }
+
+// Shutdown stops accepting calls and waits for running ones, up to ctx.
+func (r *GRPCReceiver) Shutdown(ctx context.Context) error {
+	if r.server == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { r.server.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		r.server.Stop()
+		return fmt.Errorf("cannot drain OTLP gRPC calls: %w", ctx.Err())
+	}
+}
+
+// Export implements ptraceotlp.GRPCServer.
+func (r *GRPCReceiver) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	res, err := r.ingest.Ingest(ctx, "grpc", req.Traces())
+	if err != nil {
+		r.ingest.stats.requests.WithLabelValues("grpc", grpcCode(err).String()).Inc()
+		return ptraceotlp.NewExportResponse(), grpcError(err)
+	}
+	r.ingest.stats.requests.WithLabelValues("grpc", codes.OK.String()).Inc()
+	resp := ptraceotlp.NewExportResponse()
+	if res.Rejected > 0 {
+		resp.PartialSuccess().SetRejectedSpans(int64(res.Rejected))
+		resp.PartialSuccess().SetErrorMessage(res.Message)
+	}
+	return resp, nil
+}
+
+func grpcCode(err error) codes.Code {
+	switch {
+	case errors.Is(err, ErrBusy):
+		return codes.ResourceExhausted
+	case isRetryable(err):
+		return codes.Unavailable
+	case errors.Is(err, context.Canceled):
+		return codes.Canceled
+	default:
+		return codes.Internal
+	}
+}
+
+// grpcError maps an ingest error to the status OTLP exporters understand:
+// UNAVAILABLE and RESOURCE_EXHAUSTED (with RetryInfo) are retried, the rest not.
+func grpcError(err error) error {
+	code := grpcCode(err)
+	st := status.New(code, err.Error())
+	if code == codes.Unavailable || code == codes.ResourceExhausted {
+		if withInfo, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); derr == nil {
+			st = withInfo
+		}
+	}
+	return st.Err()
+}

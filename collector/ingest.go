@@ -1,0 +1,65 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Ingester is what both receivers call: normalize one export request and
+// write its records. It holds no per-request state and is safe for concurrent use.
+type Ingester struct {
+	norm    *Normalizer
+	writer  RecordWriter
+	stats   *receiverStats
+	timeout time.Duration
+}
+
+// NewIngester wires a normalizer to a writer.
+func NewIngester(norm *Normalizer, w RecordWriter, timeout time.Duration, set Settings) *Ingester {
+	return &Ingester{norm: norm, writer: w, stats: newReceiverStats(set.registerer()), timeout: timeout}
+}
+
+// IngestResult is what an export request gets back on success.
+type IngestResult struct {
+	Accepted int
+	Rejected int    // spans refused as bad input; reported as OTLP partial success
+	Message  string // why, when Rejected > 0
+	Dropped  int    // valid spans that are not FaaS invocations: counted, not stored
+}
+
+// errRetryable marks errors the exporter should retry after a while.
+func isRetryable(err error) bool {
+	return errors.Is(err, ErrBusy) || errors.Is(err, ErrUnavailable) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// Ingest normalizes td and waits until its records are committed. It returns
+// an error only when nothing of the request was acknowledged; the caller maps
+// it to the protocol's answer (retryable or not, see isRetryable).
+func (in *Ingester) Ingest(ctx context.Context, protocol string, td ptrace.Traces) (IngestResult, error) {
+	began := time.Now()
+	defer func() { in.stats.latency.WithLabelValues(protocol).Observe(time.Since(began).Seconds()) }()
+	spans := in.stats.spans
+	res := in.norm.Normalize(td)
+	spans.WithLabelValues(protocol, "rejected").Add(float64(res.Rejected))
+	spans.WithLabelValues(protocol, "dropped").Add(float64(res.Dropped))
+	accepted := td.SpanCount() - res.Rejected - res.Dropped
+
+	ctx, cancel := context.WithTimeout(ctx, in.timeout)
+	defer cancel()
+	if err := in.writer.Write(ctx, res.Records); err != nil {
+		spans.WithLabelValues(protocol, "refused").Add(float64(accepted))
+		return IngestResult{}, fmt.Errorf("cannot store %d records: %w", len(res.Records), err)
+	}
+	spans.WithLabelValues(protocol, "accepted").Add(float64(accepted))
+	out := IngestResult{Accepted: accepted, Rejected: res.Rejected, Dropped: res.Dropped}
+	if res.Rejected > 0 {
+		out.Message = fmt.Sprintf("%d spans rejected: %s", res.Rejected, strings.Join(res.RejectReasons, "; "))
+	}
+	return out, nil
+}

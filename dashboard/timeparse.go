@@ -1,0 +1,43 @@
+package dashboard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// parseTime reads an API time: RFC 3339, unix seconds, or a duration before
+// now ("24h", "90m", "7d"). Empty returns def.
+func parseTime(s string, now time.Time, def time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return def, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(secs, 0).UTC(), nil
+	}
+	if d, err := parseRelative(s); err == nil {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q: use RFC 3339 (2026-11-01T00:00:00Z), unix seconds, or a duration back from now (24h, 7d)", s)
+}
+
+// parseRelative is time.ParseDuration plus a "d" (24 h) unit.
+func parseRelative(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad day count %q", s)
+		}
+		return time.Duration(n * float64(24*time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q", s)
+	}
+	return d, nil
+}

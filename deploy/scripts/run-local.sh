@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make run: install ClickHouse if missing, build faascope, start it on its
+# managed local ClickHouse, send a few demo invocations over OTLP/HTTP, show
+# what the API reports, then keep serving until Ctrl-C.
+#
+# Environment: FAASCOPE_* variables configure faascope as usual
+# (README "Configuration"); FAASCOPE_DEMO=0 skips the demo traces.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+bash deploy/scripts/install-clickhouse.sh
+make --no-print-directory build
+
+api="${FAASCOPE_API_ADDR:-127.0.0.1:8080}"
+otlp_http="${FAASCOPE_COLLECTOR_HTTP_ADDR:-127.0.0.1:4318}"
+
+bin/faascope serve "$@" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"' INT TERM
+
+for _ in $(seq 1 120); do
+  if curl -fsS "http://$api/readyz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; exit 1; fi
+  sleep 0.5
+done
+curl -fsS "http://$api/readyz" >/dev/null
+
+if [ "${FAASCOPE_DEMO:-1}" != "0" ]; then
+  echo
+  echo "== sending demo invocations to http://$otlp_http/v1/traces"
+  bash deploy/scripts/demo-traces.sh "http://$otlp_http"
+  echo
+  echo "== GET http://$api/api/v1/functions"
+  curl -fsS "http://$api/api/v1/functions" | { python3 -m json.tool 2>/dev/null || cat; }
+fi
+
+cat <<MSG
+
+faascope is running (pid $pid):
+  OTLP gRPC  ${FAASCOPE_COLLECTOR_GRPC_ADDR:-127.0.0.1:4317}
+  OTLP HTTP  http://$otlp_http/v1/traces
+  API        http://$api/api/v1/functions   metrics: http://$api/metrics
+Press Ctrl-C to stop.
+MSG
+wait "$pid"

@@ -1,0 +1,171 @@
+package schemas_test
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faascope/faascope/internal/chclient"
+	"github.com/faascope/faascope/internal/chtest"
+	"github.com/faascope/faascope/schemas"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+func migrated(t *testing.T) *chclient.Client {
+	t.Helper()
+	db := chtest.NewDatabase(t)
+	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestMigrationsAreOrderedAndNamed(t *testing.T) {
+	all, err := schemas.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 3 {
+		t.Fatalf("want at least 3 migrations, got %d", len(all))
+	}
+	for i, m := range all {
+		if m.Version != uint32(i+1) {
+			t.Errorf("migration %d has version %d: versions must be 1, 2, 3, ... without gaps", i, m.Version)
+		}
+		for _, s := range m.Statements {
+			if strings.Contains(s, "--") || strings.HasSuffix(s, ";") {
+				t.Errorf("migration %d statement keeps a comment or terminator: %q", m.Version, s)
+			}
+		}
+	}
+}
+
+func TestMigrateAppliesOnceAndRecords(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext}
+	first, err := m.Up(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := schemas.Migrations()
+	if len(first) != len(all) {
+		t.Fatalf("first run applied %v, want all %d", first, len(all))
+	}
+	second, err := m.Up(ctx)
+	if err != nil || len(second) != 0 {
+		t.Fatalf("second run applied %v (err %v), want nothing", second, err)
+	}
+	var recorded uint64
+	if err := db.Conn.QueryRow(ctx, "SELECT count() FROM schema_migrations").Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != uint64(len(all)) {
+		t.Errorf("schema_migrations has %d rows, want %d", recorded, len(all))
+	}
+	for _, table := range []string{"invocations", "function_minute", "function_minute_mv", "instances", "instances_mv"} {
+		var n uint64
+		err := db.Conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db.Database, table).Scan(&n)
+		if err != nil || n != 1 {
+			t.Errorf("table %s missing (count %d, err %v)", table, n, err)
+		}
+	}
+}
+
+var minute = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+func record(fn string, at time.Duration) schemas.Invocation {
+	return schemas.Invocation{
+		Tenant: "t1", Provider: "aws", Platform: "aws_lambda", Region: "us-east-1", AccountID: "123456789012",
+		FunctionName: fn, Start: minute.Add(at), DurationMs: 10, BilledDurationMs: 10, BilledMemoryMB: 128,
+		Type: schemas.RecordInvocation, Outcome: schemas.OutcomeOK, ColdStartSource: schemas.ColdUnknown,
+		TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7",
+	}
+}
+
+func TestInsertRoundTripsEveryColumn(t *testing.T) {
+	db := migrated(t)
+	ctx := context.Background()
+	want := schemas.Invocation{
+		Tenant: "t1", Provider: "aws", Platform: "aws_lambda", Region: "us-east-1", AccountID: "123456789012",
+		FunctionName: "orders-api", FunctionID: "arn:aws:lambda:us-east-1:123456789012:function:orders-api",
+		InvokedARN: "arn:aws:lambda:us-east-1:123456789012:function:orders-api:live", Version: "$LATEST",
+		Runtime: "nodejs", Architecture: "arm64", MemoryMB: 512, InstanceID: "2026/11/22/[$LATEST]7f3c",
+		InvocationID: "c0a8012e", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7",
+		ServiceName: "orders-api", Trigger: "http", Start: minute.Add(1234567891 * time.Nanosecond),
+		DurationMs: 21.02193, InitDurationMs: 608, BilledDurationMs: 630, BilledMemoryMB: 512, BillingPlan: "aws_lambda",
+		Type: schemas.RecordInvocation, Outcome: schemas.OutcomeTimeout, ErrorType: "TimeoutError", HTTPStatus: 504,
+		ColdStart: true, ColdStartSource: schemas.ColdExplicit,
+		Attrs: []schemas.Attr{{Key: "url.full", Value: "https://x/orders"}, {Key: "http.route", Value: "/orders"}},
+	}
+	if err := schemas.InsertInvocations(ctx, db.Conn, []schemas.Invocation{want}); err != nil {
+		t.Fatal(err)
+	}
+	var got schemas.Invocation
+	var ts time.Time
+	var tsNs uint32
+	var recordType, outcome, coldSource string
+	var cold uint8
+	var keys, values []string
+	err := db.Conn.QueryRow(ctx, `SELECT tenant, provider, platform, region, account_id, function_name, function_id,
+		invoked_arn, function_version, runtime, architecture, memory_mb, instance_id, invocation_id, trace_id, span_id,
+		service_name, trigger_type, ts, ts_ns, duration_ms, init_duration_ms, billed_duration_ms, billed_memory_mb,
+		billing_plan, record_type, outcome, error_type, http_status, cold_start, cold_start_source, attrs.key, attrs.value
+		FROM invocations`).Scan(&got.Tenant, &got.Provider, &got.Platform, &got.Region, &got.AccountID, &got.FunctionName,
+		&got.FunctionID, &got.InvokedARN, &got.Version, &got.Runtime, &got.Architecture, &got.MemoryMB, &got.InstanceID,
+		&got.InvocationID, &got.TraceID, &got.SpanID, &got.ServiceName, &got.Trigger, &ts, &tsNs, &got.DurationMs,
+		&got.InitDurationMs, &got.BilledDurationMs, &got.BilledMemoryMB, &got.BillingPlan, &recordType, &outcome,
+		&got.ErrorType, &got.HTTPStatus, &cold, &coldSource, &keys, &values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Start = time.Unix(ts.Unix(), int64(tsNs)).UTC()
+	got.Type, got.Outcome, got.ColdStart = schemas.RecordType(recordType), schemas.Outcome(outcome), cold == 1
+	got.ColdStartSource = schemas.ColdStartSource(coldSource)
+	for i := range keys {
+		got.Attrs = append(got.Attrs, schemas.Attr{Key: keys[i], Value: values[i]})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRollupAndInstancesFollowInserts(t *testing.T) {
+	db := migrated(t)
+	ctx := context.Background()
+	cold := record("fn", 5*time.Second)
+	cold.ColdStart, cold.ColdStartSource = true, schemas.ColdExplicit
+	failed := record("fn", 70*time.Second)
+	failed.Outcome, failed.InstanceID = schemas.OutcomeError, "i-1"
+	late := record("fn", 10*time.Second) // arrives after a later invocation of the same instance
+	late.InstanceID = "i-1"
+	throttle := record("fn", 20*time.Second)
+	throttle.Type, throttle.Outcome, throttle.BilledDurationMs = schemas.RecordThrottle, schemas.OutcomeThrottled, 0
+	for _, batch := range [][]schemas.Invocation{{cold, failed}, {late, throttle}} {
+		if err := schemas.InsertInvocations(ctx, db.Conn, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var inv, errs, thr, colds, mbms uint64
+	err := db.Conn.QueryRow(ctx, `SELECT countIfMerge(invocation_count), countIfMerge(error_count),
+		countIfMerge(throttle_count), countIfMerge(cold_start_count), sumMerge(billed_mb_ms)
+		FROM function_minute WHERE function_name = 'fn'`).Scan(&inv, &errs, &thr, &colds, &mbms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv != 3 || errs != 1 || thr != 1 || colds != 1 || mbms != 3*10*128 {
+		t.Errorf("rollup: invocations %d errors %d throttles %d cold %d mb_ms %d", inv, errs, thr, colds, mbms)
+	}
+	var first uint64
+	if err := db.Conn.QueryRow(ctx, `SELECT minMerge(first_start_ns) FROM instances WHERE instance_id = 'i-1'`).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(late.Start.UnixNano()); first != want {
+		t.Errorf("instance first seen %d, want the earliest start %d whatever the arrival order", first, want)
+	}
+}

@@ -32,7 +32,6 @@ func store(t *testing.T, batches ...[]schemas.Invocation) *analyzer.Reader {
 	return analyzer.NewReader(db.Conn, 30*time.Second)
 }
 
-
 type opt func(*schemas.Invocation)
 
 func rec(fn string, at time.Duration, opts ...opt) schemas.Invocation {

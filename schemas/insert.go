@@ -20,18 +20,18 @@ const insertColumns = `INSERT INTO invocations (
 // as fast as row appends (clickhouse-compat.md §5).
 type columns struct {
 	tenant, provider, platform, region, account, function, functionID, invokedARN []string
-	version, runtime, arch                                                          []string
-	memory                                                                          []uint32
-	instance, invocationID, traceID, spanID, service, trigger                      []string
-	ts                                                                              []int64
-	tsNs                                                                            []uint32
-	duration, initDuration                                                          []float64
-	billedMs, billedMB                                                              []uint32
-	plan, recordType, outcome, errorType                                            []string
-	httpStatus                                                                      []uint16
-	cold                                                                            []uint8
-	coldSource                                                                      []string
-	attrKeys, attrValues                                                            [][]string
+	version, runtime, arch                                                        []string
+	memory                                                                        []uint32
+	instance, invocationID, traceID, spanID, service, trigger                     []string
+	ts                                                                            []int64
+	tsNs                                                                          []uint32
+	duration, initDuration                                                        []float64
+	billedMs, billedMB                                                            []uint32
+	plan, recordType, outcome, errorType                                          []string
+	httpStatus                                                                    []uint16
+	cold                                                                          []uint8
+	coldSource                                                                    []string
+	attrKeys, attrValues                                                          [][]string
 }
 
 func (c *columns) add(r *Invocation) {

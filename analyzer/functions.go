@@ -203,6 +203,7 @@ func (r *Reader) inferredColdStarts(ctx context.Context, tenant string, from, to
 
 // assembleList combines counts and inferred cold starts, most invoked first.
 func assembleList(byKey map[FunctionKey]*functionCounts, inferred map[FunctionKey]uint64) FunctionList {
+	attributeOrphanThrottles(byKey)
 	var list FunctionList
 	for k, c := range byKey {
 		c.ColdStarts = max(c.explicitCold+inferred[k], c.inits)
@@ -219,6 +220,31 @@ func assembleList(byKey map[FunctionKey]*functionCounts, inferred map[FunctionKe
 		list.Functions, list.Truncated = list.Functions[:MaxFunctions], true
 	}
 	return list
+}
+
+// attributeOrphanThrottles moves throttles recorded without an account into
+// the one function with the same provider, region and name that has an
+// account. A caller's client span names the callee but often not its account
+// (the caller's own account is on a span exported in another request), while
+// the callee's own spans carry it. With several candidate accounts the
+// throttles stay on their own row: guessing would misattribute them.
+func attributeOrphanThrottles(byKey map[FunctionKey]*functionCounts) {
+	for k, orphan := range byKey {
+		if k.AccountID != "" || orphan.Invocations != 0 || orphan.inits != 0 {
+			continue
+		}
+		var target *functionCounts
+		candidates := 0
+		for k2, c := range byKey {
+			if k2.AccountID != "" && k2.Provider == k.Provider && k2.Region == k.Region && k2.FunctionName == k.FunctionName {
+				target, candidates = c, candidates+1
+			}
+		}
+		if candidates == 1 {
+			target.Throttles += orphan.Throttles
+			delete(byKey, k)
+		}
+	}
 }
 
 func lessKey(a, b FunctionKey) bool {

@@ -63,7 +63,7 @@ type BatchWriter struct {
 func NewBatchWriter(conn driver.Conn, cfg WriterConfig, set Settings) *BatchWriter {
 	return &BatchWriter{
 		conn: conn, cfg: cfg, logger: set.logger().With("component", "writer"),
-		stats: newWriterStats(set.Registerer),
+		stats: newWriterStats(set.registerer()),
 		kick:  make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 }
@@ -194,7 +194,9 @@ var permanentCodes = map[int32]bool{
 	47: true, // UNKNOWN_IDENTIFIER
 	53: true, // TYPE_MISMATCH
 	62: true, // SYNTAX_ERROR
+	60: true, // UNKNOWN_TABLE: run "faascope migrate"
 	70: true, // CANNOT_CONVERT_TYPE
+	81: true, // UNKNOWN_DATABASE
 }
 
 func isPermanent(err error) bool {

@@ -96,14 +96,15 @@ func TestWriterRefusesPastItsPendingLimit(t *testing.T) {
 
 	first := make(chan error, 1)
 	go func() { first <- w.Write(context.Background(), records("busy", 600)) }()
-	deadline := time.Now().Add(5 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = w.Write(context.Background(), records("busy", 600)); errors.Is(err, ErrBusy) {
-			break
+	// Wait until the first write is pending, so the second one is the one
+	// that passes the limit (and is refused rather than left waiting).
+	for deadline := time.Now().Add(10 * time.Second); pendingRecords(w) < 600; {
+		if time.Now().After(deadline) {
+			t.Fatal("first write never became pending")
 		}
+		time.Sleep(time.Millisecond)
 	}
-	if !errors.Is(err, ErrBusy) {
+	if err := w.Write(context.Background(), records("busy", 600)); !errors.Is(err, ErrBusy) {
 		t.Fatalf("second write past the limit: %v, want ErrBusy", err)
 	}
 	// Close writes what was accepted, and answers the waiting caller.
@@ -150,4 +151,10 @@ func TestWriterCloseWithoutStart(t *testing.T) {
 	if err := w.Close(ctx); err != nil {
 		t.Fatal("second Close:", err)
 	}
+}
+
+func pendingRecords(w *BatchWriter) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.count
 }

@@ -203,7 +203,7 @@ func (r *Reader) inferredColdStarts(ctx context.Context, tenant string, from, to
 
 // assembleList combines counts and inferred cold starts, most invoked first.
 func assembleList(byKey map[FunctionKey]*functionCounts, inferred map[FunctionKey]uint64) FunctionList {
-	attributeOrphanThrottles(byKey)
+	attributeOrphans(byKey)
 	var list FunctionList
 	for k, c := range byKey {
 		c.ColdStarts = max(c.explicitCold+inferred[k], c.inits)
@@ -222,15 +222,17 @@ func assembleList(byKey map[FunctionKey]*functionCounts, inferred map[FunctionKe
 	return list
 }
 
-// attributeOrphanThrottles moves throttles recorded without an account into
-// the one function with the same provider, region and name that has an
-// account. A caller's client span names the callee but often not its account
-// (the caller's own account is on a span exported in another request), while
-// the callee's own spans carry it. With several candidate accounts the
-// throttles stay on their own row: guessing would misattribute them.
-func attributeOrphanThrottles(byKey map[FunctionKey]*functionCounts) {
+// attributeOrphans moves throttles and init spans recorded without an
+// account into the one function with the same provider, region and name that
+// has an account. A caller's client span names the callee but often not its
+// account (the caller's own account is on a span exported in another
+// request), and the Lambda Telemetry API receiver's init spans carry no
+// account at all (telemetry §2.5), while the function's own spans do. With
+// several candidate accounts the rows stay as they are: guessing would
+// misattribute them.
+func attributeOrphans(byKey map[FunctionKey]*functionCounts) {
 	for k, orphan := range byKey {
-		if k.AccountID != "" || orphan.Invocations != 0 || orphan.inits != 0 {
+		if k.AccountID != "" || orphan.Invocations != 0 {
 			continue
 		}
 		var target *functionCounts
@@ -242,6 +244,7 @@ func attributeOrphanThrottles(byKey map[FunctionKey]*functionCounts) {
 		}
 		if candidates == 1 {
 			target.Throttles += orphan.Throttles
+			target.inits += orphan.inits
 			delete(byKey, k)
 		}
 	}

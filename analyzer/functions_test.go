@@ -2,6 +2,7 @@ package analyzer_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"testing"
 	"time"
@@ -143,6 +144,40 @@ func TestThrottlesCountAgainstTheCallee(t *testing.T) {
 	}
 	if n := all["never-ran"]; n.Throttles != 1 || n.Invocations != 0 {
 		t.Errorf("a function that was only throttled must still be listed: %+v", n)
+	}
+}
+
+func account(a string) opt { return func(r *schemas.Invocation) { r.AccountID = a } }
+
+// Rows without an account (throttles seen by callers, Telemetry API init
+// spans) join the one function of that name with an account; with two
+// candidates they stay apart rather than guess.
+func TestRowsWithoutAccountJoinTheirFunction(t *testing.T) {
+	r := store(t, []schemas.Invocation{
+		rec("java-fn", time.Minute, instance("")),
+		rec("java-fn", 2*time.Minute, initSpan, account("")),
+		rec("java-fn", 3*time.Minute, initSpan, account("")),
+		rec("java-fn", 4*time.Minute, throttle, account("")),
+		rec("twin", time.Minute, account("1")),
+		rec("twin", time.Minute, account("2")),
+		rec("twin", 2*time.Minute, throttle, account("")),
+	})
+	all := list(t, r, 0, time.Hour)
+	if c := all["java-fn"]; c.AccountID != "1" || c.Invocations != 1 || c.ColdStarts != 2 || c.Throttles != 1 {
+		t.Errorf("java-fn = %+v, want account 1 with 1 invocation, 2 cold starts (init spans), 1 throttle", c)
+	}
+	got, err := r.Functions(context.Background(), analyzer.FunctionFilter{Tenant: "t1", From: t0, To: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	twins := map[string]uint64{}
+	for _, f := range got.Functions {
+		if f.FunctionName == "twin" {
+			twins[f.AccountID] = f.Throttles
+		}
+	}
+	if want := map[string]uint64{"1": 0, "2": 0, "": 1}; !maps.Equal(twins, want) {
+		t.Errorf("twin rows (account: throttles) = %v, want %v", twins, want)
 	}
 }
 

@@ -17,6 +17,7 @@ const usage = `faascope: cost, cold starts and throttling of serverless function
 Usage:
   faascope serve   [flags]   run the OTLP receivers, writer and API
   faascope migrate [flags]   apply the ClickHouse schema and exit
+  faascope loadgen [flags]   send realistic FaaS traffic over OTLP, with its ground truth
   faascope version           print the version
 
 Run "faascope <command> -h" for the flags of a command.
@@ -40,6 +41,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		err = runServe(ctx, args[1:], environ, stderr)
 	case "migrate":
 		err = runMigrate(ctx, args[1:], environ, stderr)
+	case "loadgen":
+		err = runLoadgen(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "faascope", version)
 	case "help", "-h", "--help":

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make run: install ClickHouse if missing, build faascope, start it on its
-# managed local ClickHouse, send a few demo invocations over OTLP/HTTP, show
-# what the API reports, then keep serving until Ctrl-C.
+# managed local ClickHouse, load the demo dataset on first start (3 days of
+# the loadgen "demo" workload over OTLP/gRPC), show what the API reports,
+# then keep serving until Ctrl-C.
 #
 # Environment: FAASCOPE_* variables configure faascope as usual
-# (README "Configuration"); FAASCOPE_DEMO=0 skips the demo traces.
+# (README "Configuration"); FAASCOPE_DEMO=0 skips the demo dataset;
+# FAASCOPE_DEMO_BACKFILL sets its window (default 3d).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,6 +15,8 @@ make --no-print-directory build
 
 api="${FAASCOPE_API_ADDR:-127.0.0.1:8080}"
 otlp_http="${FAASCOPE_COLLECTOR_HTTP_ADDR:-127.0.0.1:4318}"
+otlp_grpc="${FAASCOPE_COLLECTOR_GRPC_ADDR:-127.0.0.1:4317}"
+data_dir="${FAASCOPE_DATA_DIR:-./data}"
 
 bin/faascope serve "$@" &
 pid=$!
@@ -26,12 +30,18 @@ done
 curl -fsS "http://$api/readyz" >/dev/null
 
 if [ "${FAASCOPE_DEMO:-1}" != "0" ]; then
+  # First start only: the marker keeps a restart from loading the demo twice.
+  if [ ! -e "$data_dir/demo-truth.json" ]; then
+    echo
+    echo "== first start: loading the demo dataset (faascope loadgen --preset demo --backfill ${FAASCOPE_DEMO_BACKFILL:-3d})"
+    bin/faascope loadgen --preset demo --backfill "${FAASCOPE_DEMO_BACKFILL:-3d}" \
+      --endpoint "$otlp_grpc" --truth "$data_dir/demo-truth.json.tmp"
+    mv "$data_dir/demo-truth.json.tmp" "$data_dir/demo-truth.json"
+    echo "   ground truth of what was sent: $data_dir/demo-truth.json"
+  fi
   echo
-  echo "== sending demo invocations to http://$otlp_http/v1/traces"
-  bash deploy/scripts/demo-traces.sh "http://$otlp_http"
-  echo
-  echo "== GET http://$api/api/v1/functions"
-  curl -fsS "http://$api/api/v1/functions" | { python3 -m json.tool 2>/dev/null || cat; }
+  echo "== GET http://$api/api/v1/functions?from=7d"
+  curl -fsS "http://$api/api/v1/functions?from=7d" | { python3 -m json.tool 2>/dev/null || cat; }
 fi
 
 cat <<MSG

@@ -505,6 +505,16 @@ var configTmpl = template.Must(template.New("config.xml").Funcs(funcs).Parse(`<?
   <max_concurrent_queries>100</max_concurrent_queries>
   <!-- Shutdown waits for idle HTTP keep-alive connections; the built-in default is 10s. -->
   <keep_alive_timeout>3</keep_alive_timeout>
+  <!-- zstd for every part instead of the default lz4: trace, span and
+       invocation ids are random hex, which lz4 stores almost as is and
+       zstd's entropy coding halves (docs/benchmarks.md, storage). -->
+  <compression>
+    <case>
+      <min_part_size>0</min_part_size>
+      <min_part_size_ratio>0</min_part_size_ratio>
+      <method>zstd</method>
+    </case>
+  </compression>
   <query_log>
     <database>system</database>
     <table>query_log</table>

@@ -1,0 +1,46 @@
+# Shared helpers of the bench/ scripts: start and stop faascope on its own
+# managed ClickHouse in a scratch directory, and run SQL on that ClickHouse.
+# Source it; it expects to run from the repository root.
+
+# start_faascope DIR: starts bin/faascope serve with data under DIR on the
+# bench ports; sets FAASCOPE_PID, CH_HTTP (ClickHouse HTTP address) and CH_PID.
+start_faascope() {
+  local dir=$1
+  mkdir -p "$dir"
+  bin/faascope serve --data-dir "$dir/data" \
+    --otlp-grpc-addr 127.0.0.1:24317 --otlp-http-addr 127.0.0.1:24318 --api-addr 127.0.0.1:28080 \
+    --log-level info 2>"$dir/serve.log" &
+  FAASCOPE_PID=$!
+  for _ in $(seq 1 120); do
+    if curl -fsS http://127.0.0.1:28080/readyz >/dev/null 2>&1; then break; fi
+    kill -0 "$FAASCOPE_PID" || { cat "$dir/serve.log"; return 1; }
+    sleep 0.5
+  done
+  CH_HTTP=$(grep -o 'http_addr=[0-9.:]*' "$dir/serve.log" | head -1 | cut -d= -f2)
+  CH_PID=$(pgrep -P "$FAASCOPE_PID" clickhouse | head -1)
+  [ -n "$CH_HTTP" ] && [ -n "$CH_PID" ] || { echo "cannot find the managed ClickHouse in $dir/serve.log" >&2; return 1; }
+}
+
+stop_faascope() {
+  kill -INT "$FAASCOPE_PID" 2>/dev/null || true
+  wait "$FAASCOPE_PID" 2>/dev/null || true
+}
+
+# sql QUERY: runs QUERY on the bench ClickHouse, tab-separated output.
+sql() {
+  curl -fsS "http://$CH_HTTP/?database=faascope" --data-binary "$1"
+}
+
+# cpu_seconds PID: user+system CPU time the process has used so far.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# peak_rss_mb PID: the process's peak resident set (VmHWM) in MiB.
+peak_rss_mb() {
+  awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
+}
+
+machine() {
+  echo "$(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3)"
+}

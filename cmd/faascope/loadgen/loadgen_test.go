@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,5 +138,38 @@ func assertVariety(t *testing.T, truth *Truth) {
 	}
 	if tot.Invocations < 50_000 || tot.BilledGBSeconds <= 0 || math.IsNaN(tot.BilledGBSeconds) {
 		t.Errorf("demo over 3 days: %+v", tot)
+	}
+}
+
+// The example workload shipped in deploy/config is valid and runs.
+func TestExampleWorkloadLoads(t *testing.T) {
+	w, err := LoadWorkload("../../../deploy/config/loadgen-workload.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, truth := requests(t, w, 1, 24*time.Hour)
+	if tot := truth.Total(); tot.Invocations == 0 || tot.Throttles == 0 {
+		t.Errorf("example workload over a day: %+v", tot)
+	}
+}
+
+func TestInvalidWorkloadReportsEveryProblem(t *testing.T) {
+	w := Workload{Functions: []Function{
+		{Name: "a", Plan: "aws_lambda", Shape: "gcp", Region: "r", Account: "1", MemoryMB: 128,
+			Duration: Dist{MedianMs: 10}, Arrival: Arrival{Pattern: PatternPoisson, PerHour: 1}},
+		{Name: "noslash", Plan: "azure_flex", Shape: "azure", MemoryMB: 0,
+			Duration: Dist{MedianMs: 10}, Arrival: Arrival{Pattern: "sometimes"}, ErrorRate: 0.9, TimeoutRate: 0.2},
+	}}
+	err := w.Validate()
+	if err == nil {
+		t.Fatal("invalid workload accepted")
+	}
+	for _, want := range []string{
+		"functions[0].shape", "functions[1].name", "functions[1].region", "functions[1].account",
+		"functions[1].memory_mb", "functions[1].error_rate", "functions[1].arrival",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s:\n%v", want, err)
+		}
 	}
 }

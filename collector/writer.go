@@ -145,7 +145,13 @@ func (w *BatchWriter) flush() {
 	}
 	recs := reqs[0].recs
 	if len(reqs) > 1 {
-		recs = make([]schemas.Invocation, 0, w.cfg.BatchSize)
+		n := 0
+		for _, r := range reqs {
+			n += len(r.recs)
+		}
+		// Exact capacity: the pending records may exceed BatchSize, and
+		// regrowing a slice of large structs showed at the top of the profile.
+		recs = make([]schemas.Invocation, 0, n)
 		for _, r := range reqs {
 			recs = append(recs, r.recs...)
 		}

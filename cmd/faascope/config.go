@@ -27,6 +27,7 @@ type Config struct {
 	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
 	Collector  collector.Config `yaml:"collector"`
 	API        dashboard.Config `yaml:"api"`
+	Debug      DebugConfig      `yaml:"debug"`
 }
 
 // LogConfig sets the structured logger.
@@ -70,7 +71,7 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		errs = append(errs, fmt.Errorf("log.format: must be text or json, got %q", c.Log.Format))
 	}
-	errs = append(errs, c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate())
+	errs = append(errs, c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate(), c.Debug.validate())
 	if c.ClickHouse.Addr == "" {
 		errs = append(errs, c.ClickHouse.Local.Validate())
 	}

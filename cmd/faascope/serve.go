@@ -78,6 +78,13 @@ func startServers(cfg Config, st *storage, writer *collector.BatchWriter, reg *p
 		Logger:    set.Logger,
 	})
 	var started []component
+	if cfg.Debug.PprofAddr != "" {
+		p, err := startPprof(cfg.Debug.PprofAddr, set.Logger)
+		if err != nil {
+			return started, err
+		}
+		started = append(started, p)
+	}
 	for _, c := range []interface {
 		component
 		Start() error

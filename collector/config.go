@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faascope/faascope/collector/queue"
 )
 
 // Config is the user configuration of the OTLP receivers and the writer
@@ -17,6 +19,9 @@ type Config struct {
 	HTTPAddr string       `yaml:"http_addr"`
 	Limits   LimitsConfig `yaml:"limits"`
 	Writer   WriterConfig `yaml:"writer"`
+	// Queue is the durable queue between the receivers and ClickHouse; its
+	// files live in <data_dir>/queue.
+	Queue queue.Config `yaml:"queue"`
 	// MaxAttrs and MaxAttrValueLen bound the extra attributes kept per record.
 	MaxAttrs        int `yaml:"max_attrs"`
 	MaxAttrValueLen int `yaml:"max_attr_value_len"`
@@ -32,24 +37,20 @@ type LimitsConfig struct {
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 }
 
-// WriterConfig sets batching and retry of ClickHouse inserts.
+// WriterConfig sets batching and retry of the inserts that ship the queue to
+// ClickHouse. Inserts are retried until they succeed: the records are safe
+// on disk meanwhile.
 type WriterConfig struct {
 	BatchSize           int           `yaml:"batch_size"`
 	FlushInterval       time.Duration `yaml:"flush_interval"`
-	MaxPendingRecords   int           `yaml:"max_pending_records"`
-	RetryTimeout        time.Duration `yaml:"retry_timeout"`
 	RetryInitialBackoff time.Duration `yaml:"retry_initial_backoff"`
 	RetryMaxBackoff     time.Duration `yaml:"retry_max_backoff"`
 }
 
 // NewDefaultConfig returns the defaults: the OTLP ports on loopback, 4 MiB
-// requests (the gRPC default message size) inflating to at most 64 MiB,
-// 10,000-row batches flushed at least every 200 ms. Until the durable queue
-// answers exporters, an export waits for its insert, so the flush interval is
-// the ingest latency and bounds the rate of an exporter that sends one
-// request at a time (the OTel SDK's batch processor does): 512 spans per
-// request at 200 ms is 2,560 spans/s. Five inserts a second stay well within
-// what ClickHouse merges comfortably.
+// requests (the gRPC default message size) inflating to at most 64 MiB, a
+// 1 GiB durable queue, and inserts of up to 10,000 rows at most every 200 ms
+// (five inserts a second stay well within what ClickHouse merges comfortably).
 func NewDefaultConfig() Config {
 	return Config{
 		GRPCAddr: "127.0.0.1:4317",
@@ -62,11 +63,10 @@ func NewDefaultConfig() Config {
 		Writer: WriterConfig{
 			BatchSize:           10_000,
 			FlushInterval:       200 * time.Millisecond,
-			MaxPendingRecords:   200_000,
-			RetryTimeout:        20 * time.Second,
 			RetryInitialBackoff: 100 * time.Millisecond,
 			RetryMaxBackoff:     5 * time.Second,
 		},
+		Queue:           queue.NewDefaultConfig(),
 		MaxAttrs:        16,
 		MaxAttrValueLen: 256,
 	}
@@ -97,12 +97,6 @@ func (c Config) Validate() error {
 	if w.FlushInterval <= 0 {
 		bad("writer.flush_interval", "must be > 0")
 	}
-	if w.MaxPendingRecords < w.BatchSize {
-		bad("writer.max_pending_records", "must be >= writer.batch_size")
-	}
-	if w.RetryTimeout <= 0 {
-		bad("writer.retry_timeout", "must be > 0")
-	}
 	if w.RetryInitialBackoff <= 0 || w.RetryMaxBackoff < w.RetryInitialBackoff {
 		bad("writer.retry_initial_backoff", "must be > 0 and <= writer.retry_max_backoff")
 	}
@@ -112,6 +106,7 @@ func (c Config) Validate() error {
 	if c.MaxAttrValueLen <= 0 {
 		bad("max_attr_value_len", "must be > 0")
 	}
+	errs = append(errs, c.Queue.Validate())
 	return errors.Join(errs...)
 }
 

@@ -8,7 +8,6 @@ import (
 
 // writerStats are the writer's self-metrics.
 type writerStats struct {
-	refused   prometheus.Counter
 	rows      prometheus.Counter
 	failures  prometheus.Counter
 	batchSize prometheus.Histogram
@@ -17,10 +16,6 @@ type writerStats struct {
 
 func newWriterStats(reg prometheus.Registerer) *writerStats {
 	s := &writerStats{
-		refused: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "faascope_writer_refused_records_total",
-			Help: "Records refused because the writer was at its pending limit.",
-		}),
 		rows: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "faascope_writer_committed_records_total",
 			Help: "Records committed to ClickHouse.",
@@ -40,7 +35,7 @@ func newWriterStats(reg prometheus.Registerer) *writerStats {
 			Buckets: prometheus.DefBuckets,
 		}),
 	}
-	reg.MustRegister(s.refused, s.rows, s.failures, s.batchSize, s.latency)
+	reg.MustRegister(s.rows, s.failures, s.batchSize, s.latency)
 	return s
 }
 

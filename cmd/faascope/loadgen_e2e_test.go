@@ -60,6 +60,7 @@ func readTruth(t *testing.T, path string) *loadgen.Truth {
 
 func assertAPIMatchesTruth(t *testing.T, api string, truth *loadgen.Truth) {
 	t.Helper()
+	waitShipped(t, api)
 	q := "?from=" + truth.From.Format(time.RFC3339) + "&to=" + truth.To.Format(time.RFC3339)
 	fns := listFunctions(t, api, q)
 	if len(fns) != len(truth.Functions) {

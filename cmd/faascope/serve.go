@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,11 +14,12 @@ import (
 
 	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/collector"
+	"github.com/faascope/faascope/collector/queue"
 	"github.com/faascope/faascope/dashboard"
 	"github.com/faascope/faascope/schemas"
 )
 
-// shutdownTimeout bounds a graceful stop: drain requests, flush the writer.
+// shutdownTimeout bounds a graceful stop: drain requests, ship the queue.
 const shutdownTimeout = 30 * time.Second
 
 // component is anything serve starts and must stop.
@@ -43,10 +45,17 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	set := collector.Settings{Logger: logger, Registerer: reg}
 
-	writer := collector.NewBatchWriter(st.client.Conn, cfg.Collector.Writer, set)
-	writer.Start()
-	stopped, err := startServers(cfg, st, writer, reg, set)
-	defer shutdown(logger, writer, stopped)
+	// Exports are acknowledged once on disk in the queue; the shipper takes
+	// them to ClickHouse, and after a crash the queue replays what it had not.
+	q, err := queue.Open(filepath.Join(cfg.DataDir, "queue"), cfg.Collector.Queue,
+		queue.Settings{Logger: logger.With("component", "queue"), Registerer: reg})
+	if err != nil {
+		return fmt.Errorf("cannot open the durable queue: %w", err)
+	}
+	shipper := collector.NewShipper(q, st.client.Conn, cfg.Collector.Writer, set)
+	shipper.Start()
+	stopped, err := startServers(cfg, st, collector.QueueWriter{Q: q}, reg, set)
+	defer shutdown(logger, q, shipper, stopped)
 	if err != nil {
 		return err
 	}
@@ -64,7 +73,7 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 
 // startServers starts the receivers and the API. It returns what it started,
 // in start order, even on error, so the caller can stop them.
-func startServers(cfg Config, st *storage, writer *collector.BatchWriter, reg *prometheus.Registry, set collector.Settings) ([]component, error) {
+func startServers(cfg Config, st *storage, writer collector.RecordWriter, reg *prometheus.Registry, set collector.Settings) ([]component, error) {
 	norm := collector.NewNormalizer(collector.NormalizerOptions{
 		Tenant: schemas.DefaultTenant, MaxAttrs: cfg.Collector.MaxAttrs, MaxAttrValueLen: cfg.Collector.MaxAttrValueLen,
 	})
@@ -97,16 +106,17 @@ func startServers(cfg Config, st *storage, writer *collector.BatchWriter, reg *p
 	return started, nil
 }
 
-// shutdown stops intake first (receivers, API), then flushes the writer, so
-// every request that was answered with success is stored.
-func shutdown(logger *slog.Logger, writer *collector.BatchWriter, started []component) {
+// shutdown stops intake first (receivers, API), then ships what is queued
+// to ClickHouse while time allows; what is left stays in the queue on disk
+// and ships at the next start.
+func shutdown(logger *slog.Logger, q *queue.Queue, shipper *collector.Shipper, started []component) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	var errs []error
 	for i := len(started) - 1; i >= 0; i-- {
 		errs = append(errs, started[i].Shutdown(ctx))
 	}
-	errs = append(errs, writer.Close(ctx))
+	errs = append(errs, shipper.Close(ctx), q.Close())
 	if err := errors.Join(errs...); err != nil {
 		logger.Warn("shutdown was not clean", "err", err)
 	}

@@ -232,6 +232,7 @@ func TestServeIngestsFromRealExporters(t *testing.T) {
 	// HTTP/JSON, posted raw as a non-SDK sender would.
 	postJSON(t, in.http, jsonExport("orders-json", base.Add(10*time.Second)))
 
+	waitShipped(t, in.api)
 	cases := []struct {
 		function string
 		want     stored
@@ -310,4 +311,26 @@ func jsonExport(function string, start time.Time) string {
 		{"key":"cloud.account.id","value":{"stringValue":"210987654321"}},
 		{"key":"cloud.resource_id","value":{"stringValue":"arn:aws:lambda:eu-west-1:210987654321:function:%s"}}]}]}]}]}`,
 		function, start.UnixNano(), start.Add(42500*time.Microsecond).UnixNano(), function)
+}
+
+// waitShipped waits until the durable queue is empty, i.e. every export
+// acknowledged so far has reached ClickHouse.
+func waitShipped(t *testing.T, api string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + api + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), "\nfaascope_queue_depth_records 0\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the queue did not drain within 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

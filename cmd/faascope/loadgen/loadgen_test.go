@@ -173,3 +173,20 @@ func TestInvalidWorkloadReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGenerate measures building export requests of the stress
+// workload: the client-side cost in every ingest benchmark.
+func BenchmarkGenerate(b *testing.B) {
+	w, _ := Preset("stress")
+	g := NewGenerator(w, 1, testEnd.Add(-24*time.Hour), testEnd)
+	spans := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		batch, ok := g.Next(1000)
+		if !ok {
+			b.Fatal("window exhausted")
+		}
+		spans += batch.Spans
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(spans), "ns/span")
+}

@@ -1,0 +1,221 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/faascope/faascope/collector/queue"
+	"github.com/faascope/faascope/schemas"
+)
+
+// RecordWriter stores invocation records. Write returns nil only once every
+// record passed is durable; it must not keep recs after it returns. An error
+// wrapping ErrBusy or ErrUnavailable is retryable: nothing from that call was
+// acknowledged and the sender should try again later.
+type RecordWriter interface {
+	Write(ctx context.Context, recs []schemas.Invocation) error
+}
+
+var (
+	// ErrBusy: faascope holds as much unshipped data as it may; retry later.
+	ErrBusy = errors.New("the durable queue is full")
+	// ErrUnavailable: faascope cannot take records now (it is shutting down,
+	// or its queue failed); retry later.
+	ErrUnavailable = errors.New("ingest unavailable")
+)
+
+// QueueWriter acknowledges records once the durable queue has them on disk;
+// the Shipper takes them to ClickHouse from there.
+type QueueWriter struct{ Q *queue.Queue }
+
+// Write appends recs to the queue and translates its refusals into the
+// receivers' retryable errors.
+func (w QueueWriter) Write(ctx context.Context, recs []schemas.Invocation) error {
+	err := w.Q.Append(ctx, recs)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, queue.ErrFull):
+		return fmt.Errorf("%w: %w", ErrBusy, err)
+	case errors.Is(err, queue.ErrTooLarge), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// Shipper moves records from the durable queue into ClickHouse, one batch at
+// a time in queue order, and commits the queue position only after the
+// insert succeeded. A ClickHouse outage only delays it: the records wait on
+// disk and inserts are retried with backoff until they succeed.
+type Shipper struct {
+	q      *queue.Queue
+	conn   driver.Conn
+	cfg    WriterConfig
+	logger *slog.Logger
+	stats  *writerStats
+
+	drain   chan struct{} // closed: ship what is queued, then stop
+	hard    context.CancelFunc
+	ctx     context.Context
+	stopped chan struct{}
+}
+
+// NewShipper returns a shipper; Start launches it.
+func NewShipper(q *queue.Queue, conn driver.Conn, cfg WriterConfig, set Settings) *Shipper {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Shipper{
+		q: q, conn: conn, cfg: cfg, logger: set.logger().With("component", "shipper"),
+		stats: newWriterStats(set.registerer()),
+		drain: make(chan struct{}), hard: cancel, ctx: ctx, stopped: make(chan struct{}),
+	}
+}
+
+// Start launches the shipping loop. It must be called once.
+func (s *Shipper) Start() { go s.loop() }
+
+func (s *Shipper) loop() {
+	defer close(s.stopped)
+	last := time.Time{}
+	for {
+		b, err := s.gather(last)
+		if err != nil {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, queue.ErrClosed) && !errors.Is(err, errDrained) {
+				s.logger.Error("cannot read the queue", "err", err)
+			}
+			return
+		}
+		last = time.Now()
+		if err := s.insert(b.Records); err != nil {
+			return // hard stop: the batch stays queued for the next start
+		}
+		if err := s.q.Commit(b.End); err != nil {
+			// The rows are stored; without the commit they are shipped
+			// again after a restart and deduplicated there.
+			s.logger.Error("cannot commit the queue position", "err", err)
+		}
+	}
+}
+
+var errDrained = errors.New("queue drained")
+
+// gather takes up to BatchSize records: what is queued now, topped up by
+// what arrives until FlushInterval after the previous insert, so a trickle
+// of small exports becomes a few inserts a second, not one per export.
+func (s *Shipper) gather(last time.Time) (queue.Batch, error) {
+	b, err := s.next(s.ctx, s.cfg.BatchSize)
+	if err != nil {
+		return b, err
+	}
+	until := last.Add(s.cfg.FlushInterval)
+	for len(b.Records) < s.cfg.BatchSize && time.Now().Before(until) {
+		ctx, cancel := context.WithDeadline(s.ctx, until)
+		more, err := s.q.Next(ctx, s.cfg.BatchSize-len(b.Records))
+		cancel()
+		if err != nil {
+			break // deadline: ship what we have
+		}
+		b.Records, b.End = append(b.Records, more.Records...), more.End
+	}
+	return b, nil
+}
+
+// next waits for records; once draining, an empty queue ends the loop.
+func (s *Shipper) next(ctx context.Context, max int) (queue.Batch, error) {
+	select {
+	case <-s.drain:
+		ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		b, err := s.q.Next(ctx, max)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return b, errDrained
+		}
+		return b, err
+	default:
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // a drain request must wake a Next waiting on an empty queue
+		select {
+		case <-s.drain:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	b, err := s.q.Next(ctx, max)
+	if errors.Is(err, context.Canceled) && s.ctx.Err() == nil {
+		return s.next(s.ctx, max) // woken for draining
+	}
+	return b, err
+}
+
+// insert retries until the batch is stored or the shipper is stopped hard.
+// Errors that a retry cannot fix (the table does not match) are retried too,
+// at the slowest pace: dropping acknowledged records is never an option, and
+// the queue filling up makes the problem visible as backpressure.
+func (s *Shipper) insert(recs []schemas.Invocation) error {
+	backoff := s.cfg.RetryInitialBackoff
+	for attempt := 1; ; attempt++ {
+		began := time.Now()
+		err := schemas.InsertInvocations(s.ctx, s.conn, recs)
+		s.stats.observe(len(recs), time.Since(began), err)
+		if err == nil {
+			return nil
+		}
+		if s.ctx.Err() != nil {
+			return s.ctx.Err()
+		}
+		if isPermanent(err) {
+			backoff = s.cfg.RetryMaxBackoff
+			s.logger.Error("insert fails permanently; records stay queued until it is fixed", "rows", len(recs), "err", err)
+		} else {
+			s.logger.Warn("insert failed, retrying", "rows", len(recs), "attempt", attempt, "err", err)
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-time.After(wait):
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		}
+		backoff = min(backoff*2, s.cfg.RetryMaxBackoff)
+	}
+}
+
+// permanentCodes are ClickHouse errors that a retry cannot fix: the insert
+// itself does not fit the table.
+var permanentCodes = map[int32]bool{
+	16: true, // NO_SUCH_COLUMN_IN_TABLE
+	27: true, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+	36: true, // BAD_ARGUMENTS
+	47: true, // UNKNOWN_IDENTIFIER
+	53: true, // TYPE_MISMATCH
+	62: true, // SYNTAX_ERROR
+	60: true, // UNKNOWN_TABLE: run "faascope migrate"
+	70: true, // CANNOT_CONVERT_TYPE
+	81: true, // UNKNOWN_DATABASE
+}
+
+func isPermanent(err error) bool {
+	var ex *clickhouse.Exception
+	return errors.As(err, &ex) && permanentCodes[ex.Code]
+}
+
+// Close ships what is queued and stops, or stops when ctx ends, leaving the
+// rest queued on disk for the next start. It does not close the queue.
+func (s *Shipper) Close(ctx context.Context) error {
+	close(s.drain)
+	select {
+	case <-s.stopped:
+		return nil
+	case <-ctx.Done():
+		s.hard()
+		<-s.stopped
+		return fmt.Errorf("stopped before the queue was shipped (the rest ships at the next start): %w", ctx.Err())
+	}
+}

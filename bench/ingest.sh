@@ -2,9 +2,9 @@
 # Ingest throughput end to end: faascope loadgen sends the "stress" workload
 # (40 Lambda functions) as fast as faascope accepts it, over gRPC and over
 # HTTP/protobuf, to faascope serve with its managed ClickHouse on the same
-# machine. An export is answered only after its rows are committed, so the
-# accepted rate is the committed rate; the script checks the stored row
-# count against the truth. The same client then sends to bench/otlpsink
+# machine. An export is answered once its records are fsynced to the durable
+# queue ("accepted"); "committed" is measured until the queue has drained into
+# ClickHouse, and the stored row count is checked against the truth. The same client then sends to bench/otlpsink
 # (decode and discard) for the ceiling. Also reports faascope's CPU and peak
 # RSS, ClickHouse's CPU, and bytes on disk per invocation from system.parts.
 #
@@ -43,6 +43,9 @@ for proto in grpc http/protobuf; do
   [ "$proto" = grpc ] || endpoint=http://127.0.0.1:24318
   cpu0=$(cpu_seconds "$FAASCOPE_PID"); ch0=$(cpu_seconds "$CH_PID"); t0=$(date +%s.%N)
   out=$(loadgen "$proto" "$endpoint")
+  # Accepted means durable in the queue; committed means in ClickHouse:
+  # wait for the shipper to drain the queue.
+  until curl -fsS http://127.0.0.1:28080/metrics | grep -qx 'faascope_queue_depth_records 0'; do sleep 0.1; done
   t1=$(date +%s.%N)
   cpu1=$(cpu_seconds "$FAASCOPE_PID"); ch1=$(cpu_seconds "$CH_PID")
   rows=$(sql "SELECT count() FROM invocations")

@@ -45,6 +45,9 @@ type WriterConfig struct {
 	FlushInterval       time.Duration `yaml:"flush_interval"`
 	RetryInitialBackoff time.Duration `yaml:"retry_initial_backoff"`
 	RetryMaxBackoff     time.Duration `yaml:"retry_max_backoff"`
+	// DedupWindow is how many recently shipped spans are remembered to drop
+	// a span delivered again; memory is 32 bytes per span.
+	DedupWindow int `yaml:"dedup_window"`
 }
 
 // NewDefaultConfig returns the defaults: the OTLP ports on loopback, 4 MiB
@@ -65,6 +68,7 @@ func NewDefaultConfig() Config {
 			FlushInterval:       200 * time.Millisecond,
 			RetryInitialBackoff: 100 * time.Millisecond,
 			RetryMaxBackoff:     5 * time.Second,
+			DedupWindow:         1 << 20,
 		},
 		Queue:           queue.NewDefaultConfig(),
 		MaxAttrs:        16,
@@ -99,6 +103,9 @@ func (c Config) Validate() error {
 	}
 	if w.RetryInitialBackoff <= 0 || w.RetryMaxBackoff < w.RetryInitialBackoff {
 		bad("writer.retry_initial_backoff", "must be > 0 and <= writer.retry_max_backoff")
+	}
+	if w.DedupWindow < w.BatchSize {
+		bad("writer.dedup_window", "must be >= writer.batch_size")
 	}
 	if c.MaxAttrs < 0 {
 		bad("max_attrs", "must be >= 0")

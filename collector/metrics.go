@@ -8,14 +8,19 @@ import (
 
 // writerStats are the writer's self-metrics.
 type writerStats struct {
-	rows      prometheus.Counter
-	failures  prometheus.Counter
-	batchSize prometheus.Histogram
-	latency   prometheus.Histogram
+	rows       prometheus.Counter
+	duplicates prometheus.Counter
+	failures   prometheus.Counter
+	batchSize  prometheus.Histogram
+	latency    prometheus.Histogram
 }
 
 func newWriterStats(reg prometheus.Registerer) *writerStats {
 	s := &writerStats{
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "faascope_writer_duplicate_records_total",
+			Help: "Records not stored because their span (trace id + span id) was stored already.",
+		}),
 		rows: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "faascope_writer_committed_records_total",
 			Help: "Records committed to ClickHouse.",
@@ -35,7 +40,7 @@ func newWriterStats(reg prometheus.Registerer) *writerStats {
 			Buckets: prometheus.DefBuckets,
 		}),
 	}
-	reg.MustRegister(s.rows, s.failures, s.batchSize, s.latency)
+	reg.MustRegister(s.rows, s.duplicates, s.failures, s.batchSize, s.latency)
 	return s
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -61,6 +62,12 @@ type Shipper struct {
 	logger *slog.Logger
 	stats  *writerStats
 
+	recent *recentSpans
+	// afterRestart: the first batch may have been inserted by the previous
+	// process, which died before committing the queue; it is checked
+	// against ClickHouse before it is inserted again.
+	afterRestart bool
+
 	drain   chan struct{} // closed: ship what is queued, then stop
 	hard    context.CancelFunc
 	ctx     context.Context
@@ -72,7 +79,8 @@ func NewShipper(q *queue.Queue, conn driver.Conn, cfg WriterConfig, set Settings
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Shipper{
 		q: q, conn: conn, cfg: cfg, logger: set.logger().With("component", "shipper"),
-		stats: newWriterStats(set.registerer()),
+		stats:  newWriterStats(set.registerer()),
+		recent: newRecentSpans(cfg.DedupWindow), afterRestart: true,
 		drain: make(chan struct{}), hard: cancel, ctx: ctx, stopped: make(chan struct{}),
 	}
 }
@@ -92,8 +100,12 @@ func (s *Shipper) loop() {
 			return
 		}
 		last = time.Now()
-		if err := s.insert(b.Records); err != nil {
+		recs, err := s.dedupe(b.Records)
+		if err != nil {
 			return // hard stop: the batch stays queued for the next start
+		}
+		if err := s.insert(recs); err != nil {
+			return
 		}
 		if err := s.q.Commit(b.End); err != nil {
 			// The rows are stored; without the commit they are shipped
@@ -104,6 +116,86 @@ func (s *Shipper) loop() {
 }
 
 var errDrained = errors.New("queue drained")
+
+// dedupe drops records whose span was shipped already: recently by this
+// process, or, for the first batch after a restart, by the previous one.
+func (s *Shipper) dedupe(recs []schemas.Invocation) ([]schemas.Invocation, error) {
+	if s.afterRestart {
+		var err error
+		if recs, err = s.dropStored(recs); err != nil {
+			return nil, err
+		}
+		s.afterRestart = false
+	}
+	recs, dropped := s.recent.dropSeen(recs)
+	s.stats.duplicates.Add(float64(dropped))
+	return recs, nil
+}
+
+// storedChunk bounds the span ids in one lookup query.
+const storedChunk = 500
+
+// dropStored removes records already in ClickHouse, retrying the lookup
+// until it succeeds or the shipper stops hard.
+func (s *Shipper) dropStored(recs []schemas.Invocation) ([]schemas.Invocation, error) {
+	stored := map[[3]string]bool{}
+	for i := 0; i < len(recs); i += storedChunk {
+		chunk := recs[i:min(i+storedChunk, len(recs))]
+		err := s.retry("look up stored spans", len(chunk), func() error { return s.lookupStored(chunk, stored) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	kept := recs[:0]
+	for _, r := range recs {
+		if stored[[3]string{r.Tenant, r.TraceID, r.SpanID}] {
+			s.stats.duplicates.Inc()
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, nil
+}
+
+// lookupStored adds to stored the (tenant, trace id, span id) of recs found
+// in ClickHouse. The time range keeps the scan to the partitions involved.
+func (s *Shipper) lookupStored(recs []schemas.Invocation, stored map[[3]string]bool) error {
+	from, to := recs[0].Start, recs[0].Start
+	args := []any{}
+	for _, r := range recs {
+		from, to = minTime(from, r.Start), maxTime(to, r.Start)
+		args = append(args, r.SpanID)
+	}
+	query := "SELECT tenant, trace_id, span_id FROM invocations WHERE ts >= ? AND ts <= ? AND span_id IN (" +
+		strings.TrimSuffix(strings.Repeat("?,", len(recs)), ",") + ")"
+	rows, err := s.conn.Query(s.ctx, query, append([]any{from.Truncate(time.Second), to}, args...)...)
+	if err != nil {
+		return fmt.Errorf("cannot look up stored spans: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k [3]string
+		if err := rows.Scan(&k[0], &k[1], &k[2]); err != nil {
+			return fmt.Errorf("cannot read stored spans: %w", err)
+		}
+		stored[k] = true
+	}
+	return rows.Err()
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
 
 // gather takes up to BatchSize records: what is queued now, topped up by
 // what arrives until FlushInterval after the previous insert, so a trickle
@@ -156,15 +248,26 @@ func (s *Shipper) next(ctx context.Context, max int) (queue.Batch, error) {
 }
 
 // insert retries until the batch is stored or the shipper is stopped hard.
-// Errors that a retry cannot fix (the table does not match) are retried too,
-// at the slowest pace: dropping acknowledged records is never an option, and
-// the queue filling up makes the problem visible as backpressure.
 func (s *Shipper) insert(recs []schemas.Invocation) error {
-	backoff := s.cfg.RetryInitialBackoff
-	for attempt := 1; ; attempt++ {
+	if len(recs) == 0 {
+		return nil
+	}
+	return s.retry("insert", len(recs), func() error {
 		began := time.Now()
 		err := schemas.InsertInvocations(s.ctx, s.conn, recs)
 		s.stats.observe(len(recs), time.Since(began), err)
+		return err
+	})
+}
+
+// retry runs op until it succeeds or the shipper is stopped hard. Errors
+// that a retry cannot fix (the table does not match) are retried too, at
+// the slowest pace: dropping acknowledged records is never an option, and
+// the queue filling up makes the problem visible as backpressure.
+func (s *Shipper) retry(what string, rows int, op func() error) error {
+	backoff := s.cfg.RetryInitialBackoff
+	for attempt := 1; ; attempt++ {
+		err := op()
 		if err == nil {
 			return nil
 		}
@@ -173,9 +276,9 @@ func (s *Shipper) insert(recs []schemas.Invocation) error {
 		}
 		if isPermanent(err) {
 			backoff = s.cfg.RetryMaxBackoff
-			s.logger.Error("insert fails permanently; records stay queued until it is fixed", "rows", len(recs), "err", err)
+			s.logger.Error(what+" fails permanently; records stay queued until it is fixed", "rows", rows, "err", err)
 		} else {
-			s.logger.Warn("insert failed, retrying", "rows", len(recs), "attempt", attempt, "err", err)
+			s.logger.Warn(what+" failed, retrying", "rows", rows, "attempt", attempt, "err", err)
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		select {

@@ -42,7 +42,7 @@ func records(fn string, n int) []schemas.Invocation {
 			Type: schemas.RecordInvocation, Outcome: schemas.OutcomeOK,
 		}
 	}
-	return out
+	return withIDs(out)
 }
 
 func countRows(t *testing.T, db *chclient.Client, fn string) uint64 {

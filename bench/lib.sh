@@ -44,3 +44,46 @@ peak_rss_mb() {
 machine() {
   echo "$(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3)"
 }
+
+# port_in_use PORT: true when something listens on 127.0.0.1:PORT.
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# start_faascope_at DIR API_PORT OTLP_GRPC_PORT OTLP_HTTP_PORT: start_faascope
+# on other ports, so a bench can run while another bench holds the default
+# ones (the readiness probe would otherwise answer from the other server).
+# Refuses to start when any of the ports is taken. Sets FAASCOPE_PID, CH_HTTP,
+# CH_PID and API (the API base URL).
+start_faascope_at() {
+  local dir=$1 port
+  for port in "$2" "$3" "$4"; do
+    if port_in_use "$port"; then echo "port $port is in use (another faascope?); pick others" >&2; return 1; fi
+  done
+  API=http://127.0.0.1:$2
+  mkdir -p "$dir"
+  bin/faascope serve --data-dir "$dir/data" \
+    --otlp-grpc-addr "127.0.0.1:$3" --otlp-http-addr "127.0.0.1:$4" --api-addr "127.0.0.1:$2" \
+    --log-level info 2>"$dir/serve.log" &
+  FAASCOPE_PID=$!
+  for _ in $(seq 1 120); do
+    kill -0 "$FAASCOPE_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; return 1; }
+    if curl -fsS "$API/readyz" >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+  CH_HTTP=$(grep -o 'http_addr=[0-9.:]*' "$dir/serve.log" | head -1 | cut -d= -f2)
+  CH_PID=$(pgrep -P "$FAASCOPE_PID" clickhouse | head -1)
+  [ -n "$CH_HTTP" ] && [ -n "$CH_PID" ] || { echo "cannot find the managed ClickHouse in $dir/serve.log" >&2; return 1; }
+}
+
+# latency_ms: reads durations in seconds (one a line) on stdin and prints
+# "p50 p95 max" in milliseconds (nearest-rank percentiles).
+latency_ms() {
+  sort -g | awk '{ v[NR] = $1 * 1000 }
+    END {
+      if (NR == 0) { print "- - -"; exit }
+      i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
+      i95 = int(NR * 0.95); if (i95 < NR * 0.95) i95++
+      printf "%.1f %.1f %.1f\n", v[i50], v[i95], v[NR]
+    }'
+}

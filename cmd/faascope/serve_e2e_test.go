@@ -25,7 +25,10 @@ import (
 	"github.com/faascope/faascope/internal/chtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+func TestMain(m *testing.M) {
+	runChildIfAsked()
+	os.Exit(chtest.Main(m))
+}
 
 // freeAddr returns a loopback address with a port free right now.
 func freeAddr(t *testing.T) string {

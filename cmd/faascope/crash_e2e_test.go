@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/faascope/faascope/internal/chtest"
+)
+
+// envChildArgs makes the test binary run "faascope" with these JSON-encoded
+// arguments instead of the tests: how the crash test gets a real process
+// it can kill -9.
+const envChildArgs = "FAASCOPE_TEST_CHILD_ARGS"
+
+// runChildIfAsked is called from TestMain before anything else.
+func runChildIfAsked() {
+	raw := os.Getenv(envChildArgs)
+	if raw == "" {
+		return
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		panic(err)
+	}
+	os.Exit(run(context.Background(), args, os.Environ(), os.Stdout, os.Stderr))
+}
+
+// startChild starts "faascope serve" as a separate process.
+func startChild(t *testing.T, args []string, logs *bytes.Buffer) *exec.Cmd {
+	t.Helper()
+	raw, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envChildArgs+"="+string(raw), "FAASCOPE_COLLECTOR_WRITER_FLUSH_INTERVAL=50ms")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+func waitReady(t *testing.T, api string, logs *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if resp, err := http.Get("http://" + api + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready: %s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestKillNineLosesNothing kills faascope with SIGKILL while a retrying
+// exporter (loadgen) sends, restarts it on the same data directory, and
+// checks that every span is stored exactly once.
+func TestKillNineLosesNothing(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	grpcAddr, api := freeAddr(t), freeAddr(t)
+	dataDir := t.TempDir()
+	args := []string{"serve", "--clickhouse-addr", chtest.Addr(), "--clickhouse-database", db.Database,
+		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
+		"--data-dir", dataDir, "--log-level", "warn"}
+	var logs bytes.Buffer
+	first := startChild(t, args, &logs)
+	waitReady(t, api, &logs)
+
+	truthFile := filepath.Join(t.TempDir(), "truth.json")
+	loadgenDone := make(chan string, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--backfill", "2d",
+			"--end", "2026-11-20T12:00:00Z", "--seed", "9", "--batch", "50", "--concurrency", "2",
+			"--truth", truthFile, "--quiet"}, nil, &out, &errOut)
+		if code != 0 {
+			loadgenDone <- errOut.String()
+			return
+		}
+		loadgenDone <- ""
+	}()
+
+	waitAppended(t, api, 2000) // mid-load: some exports acknowledged, more to come
+	select {
+	case msg := <-loadgenDone:
+		t.Fatalf("the load ended before the kill (%q): make it longer", msg)
+	default:
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	time.Sleep(300 * time.Millisecond) // exporters see the outage and back off
+	second := startChild(t, args, &logs)
+	t.Cleanup(func() { _ = second.Process.Signal(syscall.SIGTERM); _ = second.Wait() })
+	waitReady(t, api, &logs)
+
+	if msg := <-loadgenDone; msg != "" {
+		t.Fatalf("loadgen failed: %s\nserve: %s", msg, logs.String())
+	}
+	truth := readTruth(t, truthFile)
+	assertAPIMatchesTruth(t, api, truth)
+}
+
+// waitAppended waits until the queue has acknowledged at least n records.
+func waitAppended(t *testing.T, api string, n float64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + api + "/metrics")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, line := range strings.Split(string(body), "\n") {
+				if v, ok := strings.CutPrefix(line, "faascope_queue_appended_records_total "); ok {
+					if f, _ := strconv.ParseFloat(v, 64); f >= n {
+						return
+					}
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %.0f records acknowledged after 30s", n)
+}

@@ -101,6 +101,34 @@ func TestCountsAreExactAtMinuteEdges(t *testing.T) {
 	}
 }
 
+// Ranges that cut hours and minutes anywhere count exactly what a scan of
+// the raw rows counts: hours, minutes and seconds are each read once.
+func TestCountsAreExactAcrossHourMinuteAndSecondEdges(t *testing.T) {
+	var recs []schemas.Invocation
+	for at := 7 * time.Second; at < 5*time.Hour; at += 97 * time.Second {
+		recs = append(recs, rec("fn", at))
+	}
+	r := store(t, recs)
+	ranges := [][2]time.Duration{
+		{0, 5 * time.Hour}, // whole hours
+		{13 * time.Second, 4*time.Hour + 59*time.Minute + 31*time.Second}, // every tier
+		{59*time.Minute + 30*time.Second, 2*time.Hour + 30*time.Second},   // hours and seconds, no minutes
+		{61 * time.Minute, 119 * time.Minute},                             // minutes inside one hour
+		{2*time.Hour + 10*time.Second, 2*time.Hour + 50*time.Second},      // seconds inside one minute
+	}
+	for _, rg := range ranges {
+		var want uint64
+		for _, x := range recs {
+			if !x.Start.Before(t0.Add(rg[0])) && x.Start.Before(t0.Add(rg[1])) {
+				want++
+			}
+		}
+		if got := list(t, r, rg[0], rg[1])["fn"].Invocations; got != want {
+			t.Errorf("[%s, %s): %d invocations, want %d", rg[0], rg[1], got, want)
+		}
+	}
+}
+
 func TestColdStartsFlaggedInferredAndFromInitSpans(t *testing.T) {
 	r := store(t,
 		// "py" sends no flag: its instances' first invocations are its cold

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faascope/faascope/collector/queue"
+	"github.com/faascope/faascope/internal/auth"
 )
 
 // Config is the user configuration of the OTLP receivers and the writer
@@ -121,6 +122,7 @@ func (c Config) Validate() error {
 type Settings struct {
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: metrics are kept but not exported
+	Auth       *auth.Authenticator   // nil: no authentication
 }
 
 func (s Settings) logger() *slog.Logger {

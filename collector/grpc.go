@@ -13,8 +13,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor exporters use
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/faascope/faascope/internal/auth"
 )
 
 // retryAfter is the back-off suggested to exporters when we cannot take more.
@@ -79,7 +82,18 @@ func (r *GRPCReceiver) Shutdown(ctx context.Context) error {
 
 // Export implements ptraceotlp.GRPCServer.
 func (r *GRPCReceiver) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	res, err := r.ingest.Ingest(ctx, "grpc", req.Traces())
+	var header string
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("authorization"); len(v) > 0 {
+			header = v[0]
+		}
+	}
+	tenant, err := r.ingest.Authorize(header)
+	if err != nil {
+		r.ingest.stats.requests.WithLabelValues("grpc", grpcCode(err).String()).Inc()
+		return ptraceotlp.NewExportResponse(), grpcError(err)
+	}
+	res, err := r.ingest.Ingest(ctx, "grpc", tenant, req.Traces())
 	if err != nil {
 		r.ingest.stats.requests.WithLabelValues("grpc", grpcCode(err).String()).Inc()
 		return ptraceotlp.NewExportResponse(), grpcError(err)
@@ -95,6 +109,10 @@ func (r *GRPCReceiver) Export(ctx context.Context, req ptraceotlp.ExportRequest)
 
 func grpcCode(err error) codes.Code {
 	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return codes.Unauthenticated
+	case errors.Is(err, auth.ErrForbidden):
+		return codes.PermissionDenied
 	case errors.Is(err, ErrBusy):
 		return codes.ResourceExhausted
 	case isRetryable(err):

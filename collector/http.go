@@ -127,6 +127,12 @@ func (r *HTTPReceiver) handle(req *http.Request) (ptraceotlp.ExportResponse, *ht
 		return ptraceotlp.ExportResponse{}, &httpError{http.StatusMethodNotAllowed, codes.Unimplemented,
 			fmt.Sprintf("method %s not allowed; use POST", req.Method)}
 	}
+	// Credentials first: an unauthenticated caller learns nothing else and
+	// costs no body read.
+	tenant, err := r.ingest.Authorize(req.Header.Get("Authorization"))
+	if err != nil {
+		return ptraceotlp.ExportResponse{}, ingestHTTPError(err)
+	}
 	mt, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if err != nil || (mt != contentProto && mt != contentJSON) {
 		return ptraceotlp.ExportResponse{}, &httpError{http.StatusUnsupportedMediaType, codes.InvalidArgument,
@@ -146,7 +152,7 @@ func (r *HTTPReceiver) handle(req *http.Request) (ptraceotlp.ExportResponse, *ht
 		return ptraceotlp.ExportResponse{}, &httpError{http.StatusBadRequest, codes.InvalidArgument,
 			fmt.Sprintf("cannot decode %s body: %v", mt, err)}
 	}
-	res, err := r.ingest.Ingest(req.Context(), "http", exportReq.Traces())
+	res, err := r.ingest.Ingest(req.Context(), "http", tenant, exportReq.Traces())
 	if err != nil {
 		return ptraceotlp.ExportResponse{}, ingestHTTPError(err)
 	}
@@ -160,6 +166,10 @@ func (r *HTTPReceiver) handle(req *http.Request) (ptraceotlp.ExportResponse, *ht
 
 func ingestHTTPError(err error) *httpError {
 	switch code := grpcCode(err); code {
+	case codes.Unauthenticated:
+		return &httpError{http.StatusUnauthorized, code, err.Error()}
+	case codes.PermissionDenied:
+		return &httpError{http.StatusForbidden, code, err.Error()}
 	case codes.ResourceExhausted:
 		return &httpError{http.StatusTooManyRequests, code, err.Error()}
 	case codes.Unavailable:
@@ -249,6 +259,8 @@ func writeStatus(w http.ResponseWriter, contentType string, e *httpError) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", http.MethodPost)
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="faascope"`)
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(e.status)

@@ -8,11 +8,14 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/faascope/faascope/internal/auth"
 )
 
 // Ingester is what both receivers call: normalize one export request and
 // write its records. It holds no per-request state and is safe for concurrent use.
 type Ingester struct {
+	auth    *auth.Authenticator // nil: authentication off
 	norm    *Normalizer
 	writer  RecordWriter
 	stats   *receiverStats
@@ -21,7 +24,18 @@ type Ingester struct {
 
 // NewIngester wires a normalizer to a writer.
 func NewIngester(norm *Normalizer, w RecordWriter, timeout time.Duration, set Settings) *Ingester {
-	return &Ingester{norm: norm, writer: w, stats: newReceiverStats(set.registerer()), timeout: timeout}
+	return &Ingester{auth: set.Auth, norm: norm, writer: w, stats: newReceiverStats(set.registerer()), timeout: timeout}
+}
+
+// Authorize checks an export's Authorization header (an "ingest" token when
+// tokens are configured) and returns the tenant its records belong to.
+// Errors wrap auth.ErrUnauthenticated or auth.ErrForbidden.
+func (in *Ingester) Authorize(authorization string) (string, error) {
+	p, err := in.auth.Authenticate(authorization, auth.ScopeIngest)
+	if err != nil {
+		return "", err
+	}
+	return p.Tenant, nil
 }
 
 // IngestResult is what an export request gets back on success.
@@ -41,11 +55,17 @@ func isRetryable(err error) bool {
 // Ingest normalizes td and waits until its records are committed. It returns
 // an error only when nothing of the request was acknowledged; the caller maps
 // it to the protocol's answer (retryable or not, see isRetryable).
-func (in *Ingester) Ingest(ctx context.Context, protocol string, td ptrace.Traces) (IngestResult, error) {
+// tenant, from Authorize, is stamped on every record.
+func (in *Ingester) Ingest(ctx context.Context, protocol, tenant string, td ptrace.Traces) (IngestResult, error) {
 	began := time.Now()
 	defer func() { in.stats.latency.WithLabelValues(protocol).Observe(time.Since(began).Seconds()) }()
 	spans := in.stats.spans
 	res := in.norm.Normalize(td)
+	if tenant != "" {
+		for i := range res.Records {
+			res.Records[i].Tenant = tenant
+		}
+	}
 	spans.WithLabelValues(protocol, "rejected").Add(float64(res.Rejected))
 	spans.WithLabelValues(protocol, "dropped").Add(float64(res.Dropped))
 	accepted := td.SpanCount() - res.Rejected - res.Dropped

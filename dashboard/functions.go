@@ -46,7 +46,7 @@ func (s *Server) listFunctions(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	list, err := s.deps.Functions.Functions(c.Request.Context(), analyzer.FunctionFilter{
-		Tenant: schemas.DefaultTenant, From: from, To: to,
+		Tenant: c.GetString(tenantKey), From: from, To: to,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot list functions: %w", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/internal/auth"
 )
 
 // FunctionLister is what the function list needs from the analyzer.
@@ -28,7 +29,8 @@ type Deps struct {
 	Ready    func(ctx context.Context) error
 	Gatherer prometheus.Gatherer // for /metrics; nil: no /metrics
 	Logger   *slog.Logger
-	Now      func() time.Time // nil: time.Now
+	Now      func() time.Time    // nil: time.Now
+	Auth     *auth.Authenticator // nil: no authentication
 }
 
 // Server is the API HTTP server.
@@ -59,9 +61,9 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	if s.deps.Gatherer != nil {
-		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{})))
+		r.GET("/metrics", s.authorize, gin.WrapH(promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{})))
 	}
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", s.authorize)
 	v1.GET("/functions", handle(s.listFunctions))
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &apiError{http.StatusNotFound, "not_found", "no route " + c.Request.URL.Path})
@@ -112,4 +114,24 @@ func (s *Server) readyz(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// tenantKey is where authorize leaves the caller's tenant in the gin context.
+const tenantKey = "faascope.tenant"
+
+// authorize requires a "read" token when tokens are configured and records
+// the token's tenant: every query is limited to it.
+func (s *Server) authorize(c *gin.Context) {
+	p, err := s.deps.Auth.Authenticate(c.GetHeader("Authorization"), auth.ScopeRead)
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		c.Header("WWW-Authenticate", `Bearer realm="faascope"`)
+		writeError(c, &apiError{http.StatusUnauthorized, "unauthenticated", err.Error()})
+	case errors.Is(err, auth.ErrForbidden):
+		writeError(c, &apiError{http.StatusForbidden, "forbidden", err.Error()})
+	case err != nil:
+		writeError(c, toAPIError(err))
+	default:
+		c.Set(tenantKey, p.Tenant)
+	}
 }

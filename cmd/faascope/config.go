@@ -11,6 +11,7 @@ import (
 
 	"github.com/faascope/faascope/collector"
 	"github.com/faascope/faascope/dashboard"
+	"github.com/faascope/faascope/internal/auth"
 	"github.com/faascope/faascope/internal/chclient"
 	"github.com/faascope/faascope/internal/chlocal"
 	"github.com/faascope/faascope/internal/config"
@@ -28,6 +29,11 @@ type Config struct {
 	Collector  collector.Config `yaml:"collector"`
 	API        dashboard.Config `yaml:"api"`
 	Debug      DebugConfig      `yaml:"debug"`
+	// Auth holds the bearer tokens; none configured means no authentication
+	// and loopback-only listeners.
+	Auth auth.Config `yaml:"auth"`
+	// Insecure allows listening beyond loopback without tokens (flag only).
+	Insecure bool `yaml:"-"`
 }
 
 // LogConfig sets the structured logger.
@@ -71,7 +77,13 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		errs = append(errs, fmt.Errorf("log.format: must be text or json, got %q", c.Log.Format))
 	}
-	errs = append(errs, c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate(), c.Debug.validate())
+	errs = append(errs, c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate(), c.Debug.validate(),
+		c.Auth.Validate())
+	for key, addr := range map[string]string{
+		"collector.grpc_addr": c.Collector.GRPCAddr, "collector.http_addr": c.Collector.HTTPAddr, "api.addr": c.API.Addr,
+	} {
+		errs = append(errs, auth.CheckListenAddr(key, addr, c.Auth.Enabled(), c.Insecure))
+	}
 	if c.ClickHouse.Addr == "" {
 		errs = append(errs, c.ClickHouse.Local.Validate())
 	}
@@ -85,6 +97,7 @@ type flagSet struct {
 	configPath string
 	overrides  map[string]*string
 	noMigrate  bool
+	insecure   bool
 }
 
 func newFlagSet(name string, stderr io.Writer, withServe bool) *flagSet {
@@ -103,6 +116,7 @@ func newFlagSet(name string, stderr io.Writer, withServe bool) *flagSet {
 		str("otlp-http-addr", "OTLP HTTP listen address (default 127.0.0.1:4318)")
 		str("api-addr", "API listen address (default 127.0.0.1:8080)")
 		f.fs.BoolVar(&f.noMigrate, "no-migrate", false, "do not apply schema migrations on start")
+		f.fs.BoolVar(&f.insecure, "insecure", false, "allow listening beyond loopback without auth tokens")
 	}
 	return f
 }
@@ -153,6 +167,7 @@ func (f *flagSet) applyFlags(cfg *Config) {
 	if f.noMigrate {
 		cfg.ClickHouse.Migrate = false
 	}
+	cfg.Insecure = f.insecure
 }
 
 func lookupEnv(environ []string, name string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -73,5 +74,24 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 	}
 	if code := run(t.Context(), []string{"version"}, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "faascope") {
 		t.Errorf("version: code %d, stdout %q", code, out.String())
+	}
+}
+
+// Without tokens faascope listens on loopback only; anything else needs
+// tokens or an explicit --insecure.
+func TestListeningBeyondLoopbackNeedsTokensOrInsecure(t *testing.T) {
+	args := []string{"--otlp-grpc-addr", "0.0.0.0:4317", "--api-addr", "127.0.0.1:8080"}
+	_, err := newFlagSet("serve", io.Discard, true).load(args, nil)
+	if err == nil || !strings.Contains(err.Error(), "collector.grpc_addr") || !strings.Contains(err.Error(), "--insecure") {
+		t.Fatalf("0.0.0.0 without tokens: %v", err)
+	}
+	if _, err := newFlagSet("serve", io.Discard, true).load(append(args, "--insecure"), nil); err != nil {
+		t.Errorf("with --insecure: %v", err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "auth.yaml")
+	os.WriteFile(file, []byte("auth:\n  tokens:\n    - {name: ci, token: ci-token-0123456789abcdef, scopes: [ingest], tenant: acme}\n"), 0o600)
+	if _, err := newFlagSet("serve", io.Discard, true).load(append(args, "--config", file), nil); err != nil {
+		t.Errorf("with tokens: %v", err)
 	}
 }

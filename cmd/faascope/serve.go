@@ -16,6 +16,7 @@ import (
 	"github.com/faascope/faascope/collector"
 	"github.com/faascope/faascope/collector/queue"
 	"github.com/faascope/faascope/dashboard"
+	"github.com/faascope/faascope/internal/auth"
 	"github.com/faascope/faascope/schemas"
 )
 
@@ -43,7 +44,14 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	set := collector.Settings{Logger: logger, Registerer: reg}
+	authn, err := auth.New(cfg.Auth)
+	if err != nil {
+		return err
+	}
+	if !authn.Enabled() {
+		logger.Info("authentication is off: no auth.tokens configured")
+	}
+	set := collector.Settings{Logger: logger, Registerer: reg, Auth: authn}
 
 	// Exports are acknowledged once on disk in the queue; the shipper takes
 	// them to ClickHouse, and after a crash the queue replays what it had not.
@@ -85,6 +93,7 @@ func startServers(cfg Config, st *storage, writer collector.RecordWriter, reg *p
 		Ready:     st.client.Ping,
 		Gatherer:  reg,
 		Logger:    set.Logger,
+		Auth:      set.Auth,
 	})
 	var started []component
 	if cfg.Debug.PprofAddr != "" {

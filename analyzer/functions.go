@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -107,30 +108,38 @@ type functionCounts struct {
 // countsQuery sums whole hours from function_hour, the whole minutes left at
 // either end from function_minute, and the seconds left at the very ends
 // from raw rows, so a 30-day list reads about 720 rollup rows per function
-// whatever the raw volume. platform is not part of a function's identity (a
-// throttle seen from the caller may name a different platform), so the
-// platform reported is the one of the rows with the most invocations.
-const countsQuery = `
+// whatever the raw volume. Each piece is its own subquery with one plain
+// range: ClickHouse 18.16 prunes partitions for "t >= a AND t < b" but not
+// through an OR of two ranges. platform is not part of a function's
+// identity (a throttle seen from the caller may name a different platform),
+// so the platform reported is the one of the rows with the most invocations.
+var countsQuery = `
 SELECT provider, account_id, region, function_name,
        argMax(platform, inv) AS platform_name,
        sum(inv), sum(err), sum(tmo), sum(thr), sum(cold), sum(ini)
-FROM (
+FROM (` + strings.Join([]string{
+	rollupCounts("function_hour", "hour"),
+	rollupCounts("function_minute", "minute"), rollupCounts("function_minute", "minute"),
+	rawCounts, rawCounts,
+}, "\n    UNION ALL") + `
+)
+GROUP BY provider, account_id, region, function_name
+LIMIT ?`
+
+// rollupCounts reads one range [?, ?) of a rollup table for one tenant.
+func rollupCounts(table, timeColumn string) string {
+	return `
     SELECT provider, platform, account_id, region, function_name,
            countIfMerge(invocation_count) AS inv, countIfMerge(error_count) AS err,
            countIfMerge(timeout_count) AS tmo, countIfMerge(throttle_count) AS thr,
            countIfMerge(cold_start_count) AS cold, countIfMerge(init_count) AS ini
-    FROM function_hour
-    WHERE tenant = ? AND hour >= ? AND hour < ?
-    GROUP BY provider, platform, account_id, region, function_name
-    UNION ALL
-    SELECT provider, platform, account_id, region, function_name,
-           countIfMerge(invocation_count) AS inv, countIfMerge(error_count) AS err,
-           countIfMerge(timeout_count) AS tmo, countIfMerge(throttle_count) AS thr,
-           countIfMerge(cold_start_count) AS cold, countIfMerge(init_count) AS ini
-    FROM function_minute
-    WHERE tenant = ? AND ((minute >= ? AND minute < ?) OR (minute >= ? AND minute < ?))
-    GROUP BY provider, platform, account_id, region, function_name
-    UNION ALL
+    FROM ` + table + `
+    WHERE tenant = ? AND ` + timeColumn + ` >= ? AND ` + timeColumn + ` < ?
+    GROUP BY provider, platform, account_id, region, function_name`
+}
+
+// rawCounts reads one range [?, ?) of raw rows for one tenant.
+const rawCounts = `
     SELECT provider, platform, account_id, region, function_name,
            countIf(record_type = 'invocation') AS inv,
            countIf(record_type = 'invocation' AND outcome = 'error') AS err,
@@ -139,11 +148,8 @@ FROM (
            countIf(record_type = 'invocation' AND cold_start = 1) AS cold,
            countIf(record_type = 'init') AS ini
     FROM invocations
-    WHERE tenant = ? AND ((ts >= ? AND ts < ?) OR (ts >= ? AND ts < ?))
-    GROUP BY provider, platform, account_id, region, function_name
-)
-GROUP BY provider, account_id, region, function_name
-LIMIT ?`
+    WHERE tenant = ? AND ts >= ? AND ts < ?
+    GROUP BY provider, platform, account_id, region, function_name`
 
 // span is a half-open time range [From, To).
 type span struct{ From, To time.Time }
@@ -184,10 +190,11 @@ func ceilTo(t time.Time, d time.Duration) time.Time {
 
 func (r *Reader) counts(ctx context.Context, tenant string, from, to time.Time) (map[FunctionKey]*functionCounts, error) {
 	p := splitRange(from, to)
-	rows, err := r.conn.Query(ctx, countsQuery,
-		tenant, p.hours.From, p.hours.To,
-		tenant, p.minutesBefore.From, p.minutesBefore.To, p.minsAfter.From, p.minsAfter.To,
-		tenant, p.rawBefore.From, p.rawBefore.To, p.rawAfter.From, p.rawAfter.To, MaxFunctions+1)
+	var args []any
+	for _, piece := range []span{p.hours, p.minutesBefore, p.minsAfter, p.rawBefore, p.rawAfter} {
+		args = append(args, tenant, piece.From, piece.To)
+	}
+	rows, err := r.conn.Query(ctx, countsQuery, append(args, MaxFunctions+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot query function counts: %w", err)
 	}

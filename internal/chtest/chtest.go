@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -32,6 +33,12 @@ func Addr() string { return addr }
 // and returns the exit code for os.Exit. It fails (exit code 1) with a
 // message on stderr when the server cannot be started.
 func Main(m *testing.M) int {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		// A fuzzing worker runs only the fuzz target, many processes at a
+		// time; fuzz targets test pure code, so no server is started.
+		return m.Run()
+	}
 	if a := os.Getenv(EnvAddr); a != "" {
 		// Fail once, clearly, rather than in every test.
 		cfg := chclient.NewDefaultConfig()

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
@@ -36,7 +35,7 @@ func testAuth(t *testing.T) *auth.Authenticator {
 }
 
 func authIngester(t *testing.T, w RecordWriter) *Ingester {
-	return NewIngester(NewNormalizer(NormalizerOptions{}), w, 5*time.Second, Settings{Auth: testAuth(t)})
+	return NewIngester(NewNormalizer(NormalizerOptions{}), w, testLimits(), Settings{Auth: testAuth(t)})
 }
 
 func TestHTTPExportNeedsAnIngestToken(t *testing.T) {

@@ -34,8 +34,15 @@ type LimitsConfig struct {
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
 	// MaxDecompressedBytes bounds the body after gzip: a gzip bomb stops here.
 	MaxDecompressedBytes int64 `yaml:"max_decompressed_bytes"`
-	// RequestTimeout bounds how long one request may wait for its commit.
+	// RequestTimeout bounds how long one request may take, queue fsync included.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// MaxSpansPerRequest refuses larger exports (HTTP 413, gRPC
+	// INVALID_ARGUMENT): the sender should batch smaller.
+	MaxSpansPerRequest int `yaml:"max_spans_per_request"`
+	// MaxConcurrentRequests bounds exports being processed at once, so memory
+	// stays bounded whatever the offered rate; past it exports get the
+	// retryable 429 / RESOURCE_EXHAUSTED.
+	MaxConcurrentRequests int `yaml:"max_concurrent_requests"`
 }
 
 // WriterConfig sets batching and retry of the inserts that ship the queue to
@@ -60,9 +67,11 @@ func NewDefaultConfig() Config {
 		GRPCAddr: "127.0.0.1:4317",
 		HTTPAddr: "127.0.0.1:4318",
 		Limits: LimitsConfig{
-			MaxRequestBytes:      4 << 20,
-			MaxDecompressedBytes: 64 << 20,
-			RequestTimeout:       30 * time.Second,
+			MaxRequestBytes:       4 << 20,
+			MaxDecompressedBytes:  64 << 20,
+			RequestTimeout:        30 * time.Second,
+			MaxSpansPerRequest:    100_000,
+			MaxConcurrentRequests: 64,
 		},
 		Writer: WriterConfig{
 			BatchSize:           10_000,
@@ -94,6 +103,12 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.RequestTimeout <= 0 {
 		bad("limits.request_timeout", "must be > 0")
+	}
+	if c.Limits.MaxSpansPerRequest <= 0 {
+		bad("limits.max_spans_per_request", "must be > 0")
+	}
+	if c.Limits.MaxConcurrentRequests <= 0 {
+		bad("limits.max_concurrent_requests", "must be > 0")
 	}
 	w := c.Writer
 	if w.BatchSize <= 0 {

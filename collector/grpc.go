@@ -93,6 +93,12 @@ func (r *GRPCReceiver) Export(ctx context.Context, req ptraceotlp.ExportRequest)
 		r.ingest.stats.requests.WithLabelValues("grpc", grpcCode(err).String()).Inc()
 		return ptraceotlp.NewExportResponse(), grpcError(err)
 	}
+	release, err := r.ingest.acquire()
+	if err != nil {
+		r.ingest.stats.requests.WithLabelValues("grpc", grpcCode(err).String()).Inc()
+		return ptraceotlp.NewExportResponse(), grpcError(err)
+	}
+	defer release()
 	res, err := r.ingest.Ingest(ctx, "grpc", tenant, req.Traces())
 	if err != nil {
 		r.ingest.stats.requests.WithLabelValues("grpc", grpcCode(err).String()).Inc()
@@ -113,6 +119,8 @@ func grpcCode(err error) codes.Code {
 		return codes.Unauthenticated
 	case errors.Is(err, auth.ErrForbidden):
 		return codes.PermissionDenied
+	case errors.Is(err, errTooManySpans):
+		return codes.InvalidArgument
 	case errors.Is(err, ErrBusy):
 		return codes.ResourceExhausted
 	case isRetryable(err):

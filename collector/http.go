@@ -138,6 +138,13 @@ func (r *HTTPReceiver) handle(req *http.Request) (ptraceotlp.ExportResponse, *ht
 		return ptraceotlp.ExportResponse{}, &httpError{http.StatusUnsupportedMediaType, codes.InvalidArgument,
 			fmt.Sprintf("unsupported content type %q; use %s or %s", req.Header.Get("Content-Type"), contentProto, contentJSON)}
 	}
+	// The slot is taken before the body is read: it bounds the memory of
+	// bodies and decoded requests in flight.
+	release, err := r.ingest.acquire()
+	if err != nil {
+		return ptraceotlp.ExportResponse{}, ingestHTTPError(err)
+	}
+	defer release()
 	body, herr := r.readBody(req)
 	if herr != nil {
 		return ptraceotlp.ExportResponse{}, herr
@@ -170,6 +177,8 @@ func ingestHTTPError(err error) *httpError {
 		return &httpError{http.StatusUnauthorized, code, err.Error()}
 	case codes.PermissionDenied:
 		return &httpError{http.StatusForbidden, code, err.Error()}
+	case codes.InvalidArgument:
+		return &httpError{http.StatusRequestEntityTooLarge, code, err.Error()}
 	case codes.ResourceExhausted:
 		return &httpError{http.StatusTooManyRequests, code, err.Error()}
 	case codes.Unavailable:

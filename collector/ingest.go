@@ -20,11 +20,31 @@ type Ingester struct {
 	writer  RecordWriter
 	stats   *receiverStats
 	timeout time.Duration
+	limits  LimitsConfig
+	slots   chan struct{} // one per export being processed
 }
 
-// NewIngester wires a normalizer to a writer.
-func NewIngester(norm *Normalizer, w RecordWriter, timeout time.Duration, set Settings) *Ingester {
-	return &Ingester{auth: set.Auth, norm: norm, writer: w, stats: newReceiverStats(set.registerer()), timeout: timeout}
+// NewIngester wires a normalizer to a writer under the request limits.
+func NewIngester(norm *Normalizer, w RecordWriter, limits LimitsConfig, set Settings) *Ingester {
+	return &Ingester{
+		auth: set.Auth, norm: norm, writer: w, stats: newReceiverStats(set.registerer()),
+		timeout: limits.RequestTimeout, limits: limits, slots: make(chan struct{}, max(limits.MaxConcurrentRequests, 1)),
+	}
+}
+
+// errTooManySpans refuses an export larger than MaxSpansPerRequest; a retry
+// of the same request cannot succeed.
+var errTooManySpans = errors.New("too many spans in one request")
+
+// acquire takes a processing slot, or refuses at once with ErrBusy so the
+// exporter backs off: waiting would hold the request's memory anyway.
+func (in *Ingester) acquire() (release func(), err error) {
+	select {
+	case in.slots <- struct{}{}:
+		return func() { <-in.slots }, nil
+	default:
+		return nil, fmt.Errorf("%d exports in progress: %w", cap(in.slots), ErrBusy)
+	}
 }
 
 // Authorize checks an export's Authorization header (an "ingest" token when
@@ -60,6 +80,10 @@ func (in *Ingester) Ingest(ctx context.Context, protocol, tenant string, td ptra
 	began := time.Now()
 	defer func() { in.stats.latency.WithLabelValues(protocol).Observe(time.Since(began).Seconds()) }()
 	spans := in.stats.spans
+	if n := td.SpanCount(); n > in.limits.MaxSpansPerRequest {
+		spans.WithLabelValues(protocol, "rejected").Add(float64(n))
+		return IngestResult{}, fmt.Errorf("%w: %d spans, at most %d; send smaller batches", errTooManySpans, n, in.limits.MaxSpansPerRequest)
+	}
 	res := in.norm.Normalize(td)
 	if tenant != "" {
 		for i := range res.Records {

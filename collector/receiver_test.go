@@ -51,11 +51,12 @@ func (s *sinkWriter) count() int {
 }
 
 func testLimits() LimitsConfig {
-	return LimitsConfig{MaxRequestBytes: 64 << 10, MaxDecompressedBytes: 256 << 10, RequestTimeout: 5 * time.Second}
+	return LimitsConfig{MaxRequestBytes: 64 << 10, MaxDecompressedBytes: 256 << 10, RequestTimeout: 5 * time.Second,
+		MaxSpansPerRequest: 100, MaxConcurrentRequests: 4}
 }
 
 func newTestIngester(w RecordWriter) *Ingester {
-	return NewIngester(NewNormalizer(NormalizerOptions{}), w, 5*time.Second, Settings{})
+	return NewIngester(NewNormalizer(NormalizerOptions{}), w, testLimits(), Settings{})
 }
 
 // lambdaTraces builds n Lambda invocation spans; bad of them have no span id.

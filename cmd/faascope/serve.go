@@ -85,7 +85,7 @@ func startServers(cfg Config, st *storage, writer collector.RecordWriter, reg *p
 	norm := collector.NewNormalizer(collector.NormalizerOptions{
 		Tenant: schemas.DefaultTenant, MaxAttrs: cfg.Collector.MaxAttrs, MaxAttrValueLen: cfg.Collector.MaxAttrValueLen,
 	})
-	ingester := collector.NewIngester(norm, writer, cfg.Collector.Limits.RequestTimeout, set)
+	ingester := collector.NewIngester(norm, writer, cfg.Collector.Limits, set)
 	grpcRecv := collector.NewGRPCReceiver(cfg.Collector.GRPCAddr, cfg.Collector.Limits, ingester, set)
 	httpRecv := collector.NewHTTPReceiver(cfg.Collector.HTTPAddr, cfg.Collector.Limits, ingester, set)
 	api := dashboard.New(cfg.API, dashboard.Deps{

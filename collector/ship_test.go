@@ -3,8 +3,6 @@ package collector
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"sync"
 	"testing"
@@ -120,68 +118,13 @@ func TestShipperStoresWhatTheQueueAcknowledged(t *testing.T) {
 	}
 }
 
-// proxy forwards TCP to ClickHouse and can cut the line, like a network
-// partition or a ClickHouse restart.
-type proxy struct {
-	l      net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{l: l, target: target}
-	t.Cleanup(func() { l.Close(); p.setDown(true) })
-	go p.serve()
-	return p
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		up, err := net.Dial("tcp", p.target)
-		if down || err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(up, c); up.Close() }()
-		go func() { _, _ = io.Copy(c, up); c.Close() }()
-	}
-}
-
-func (p *proxy) setDown(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
-	}
-}
-
 // An export acknowledged while ClickHouse is unreachable is stored once it
 // is back; nothing is lost and nothing doubled.
 func TestShipperSurvivesAClickHouseOutage(t *testing.T) {
 	db := migratedDB(t)
-	p := newProxy(t, chtest.Addr())
+	p := chtest.NewProxy(t, chtest.Addr())
 	cfg := chclient.NewDefaultConfig()
-	cfg.Addr, cfg.Database = p.l.Addr().String(), db.Database
+	cfg.Addr, cfg.Database = p.Addr(), db.Database
 	viaProxy, err := chclient.Open(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +136,7 @@ func TestShipperSurvivesAClickHouseOutage(t *testing.T) {
 	s.Start()
 	defer s.Close(context.Background())
 
-	p.setDown(true)
+	p.SetDown(true)
 	for range 5 {
 		if err := (QueueWriter{Q: q}).Write(context.Background(), records("outage", 100)); err != nil {
 			t.Fatalf("write during the outage: %v", err)
@@ -203,7 +146,7 @@ func TestShipperSurvivesAClickHouseOutage(t *testing.T) {
 	if n := countRows(t, db, "outage"); n != 0 {
 		t.Fatalf("%d rows stored through a cut line", n)
 	}
-	p.setDown(false)
+	p.SetDown(false)
 	waitRows(t, db, "outage", 500)
 }
 

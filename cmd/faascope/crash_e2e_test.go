@@ -116,24 +116,62 @@ func TestKillNineLosesNothing(t *testing.T) {
 	assertAPIMatchesTruth(t, api, truth)
 }
 
+// metricValue reads one unlabelled sample from /metrics (-1 when absent).
+func metricValue(t *testing.T, api, name string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + api + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return -1
+}
+
 // waitAppended waits until the queue has acknowledged at least n records.
 func waitAppended(t *testing.T, api string, n float64) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + api + "/metrics")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			for _, line := range strings.Split(string(body), "\n") {
-				if v, ok := strings.CutPrefix(line, "faascope_queue_appended_records_total "); ok {
-					if f, _ := strconv.ParseFloat(v, 64); f >= n {
-						return
-					}
-				}
-			}
+	for metricValue(t, api, "faascope_queue_appended_records_total") < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than %.0f records acknowledged after 30s", n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("fewer than %.0f records acknowledged after 30s", n)
+}
+
+// TestClickHouseOutageLosesNothing cuts faascope's line to ClickHouse while
+// loadgen sends, restores it, and checks that after the queue drains the
+// function list equals the truth.
+func TestClickHouseOutageLosesNothing(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	proxy := chtest.NewProxy(t, chtest.Addr())
+	grpcAddr, api := freeAddr(t), freeAddr(t)
+	args := []string{"serve", "--clickhouse-addr", proxy.Addr(), "--clickhouse-database", db.Database,
+		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
+		"--data-dir", t.TempDir(), "--log-level", "error"}
+	var logs bytes.Buffer
+	serve := startChild(t, args, &logs)
+	t.Cleanup(func() { _ = serve.Process.Signal(syscall.SIGTERM); _ = serve.Wait() })
+	waitReady(t, api, &logs)
+
+	proxy.SetDown(true)
+	truthFile := filepath.Join(t.TempDir(), "truth.json")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--backfill", "1d",
+		"--end", "2026-11-20T12:00:00Z", "--seed", "5", "--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("loadgen during the outage: %s", errOut.String())
+	}
+	if got := metricValue(t, api, "faascope_clickhouse_up"); got != 0 {
+		t.Errorf("faascope_clickhouse_up = %v during the outage", got)
+	}
+	time.Sleep(time.Second) // inserts keep failing meanwhile
+	proxy.SetDown(false)
+	assertAPIMatchesTruth(t, api, readTruth(t, truthFile))
 }

@@ -52,6 +52,16 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 		logger.Info("authentication is off: no auth.tokens configured")
 	}
 	set := collector.Settings{Logger: logger, Registerer: reg, Auth: authn}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "faascope_clickhouse_up", Help: "1 when ClickHouse answers a ping (checked at each scrape), else 0.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if st.client.Ping(ctx) != nil {
+			return 0
+		}
+		return 1
+	}))
 
 	// Exports are acknowledged once on disk in the queue; the shipper takes
 	// them to ClickHouse, and after a crash the queue replays what it had not.

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,8 @@ type Config struct {
 	// Queue is the durable queue between the receivers and ClickHouse; its
 	// files live in <data_dir>/queue.
 	Queue queue.Config `yaml:"queue"`
+	// TLS, when both files are set, serves both OTLP receivers over TLS.
+	TLS auth.TLSConfig `yaml:"tls"`
 	// MaxAttrs and MaxAttrValueLen bound the extra attributes kept per record.
 	MaxAttrs        int `yaml:"max_attrs"`
 	MaxAttrValueLen int `yaml:"max_attr_value_len"`
@@ -129,7 +132,7 @@ func (c Config) Validate() error {
 	if c.MaxAttrValueLen <= 0 {
 		bad("max_attr_value_len", "must be > 0")
 	}
-	errs = append(errs, c.Queue.Validate())
+	errs = append(errs, c.Queue.Validate(), c.TLS.Validate("collector.tls"))
 	return errors.Join(errs...)
 }
 
@@ -138,6 +141,7 @@ type Settings struct {
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: metrics are kept but not exported
 	Auth       *auth.Authenticator   // nil: no authentication
+	TLS        *tls.Config           // nil: plain text
 }
 
 func (s Settings) logger() *slog.Logger {

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor exporters use
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -29,6 +31,7 @@ type GRPCReceiver struct {
 	addr    string
 	ingest  *Ingester
 	limits  LimitsConfig
+	tls     *tls.Config
 	logger  *slog.Logger
 	server  *grpc.Server
 	lis     net.Listener
@@ -37,7 +40,7 @@ type GRPCReceiver struct {
 
 // NewGRPCReceiver returns a receiver for addr; Start binds it.
 func NewGRPCReceiver(addr string, limits LimitsConfig, in *Ingester, set Settings) *GRPCReceiver {
-	return &GRPCReceiver{addr: addr, ingest: in, limits: limits, logger: set.logger().With("component", "otlp-grpc")}
+	return &GRPCReceiver{addr: addr, ingest: in, limits: limits, tls: set.TLS, logger: set.logger().With("component", "otlp-grpc")}
 }
 
 // Start binds the address and serves in the background.
@@ -48,7 +51,11 @@ func (r *GRPCReceiver) Start() error {
 	}
 	// grpc checks MaxRecvMsgSize against the decompressed message, so a gzip
 	// bomb is cut off at the decompressed limit.
-	r.server = grpc.NewServer(grpc.MaxRecvMsgSize(int(r.limits.MaxDecompressedBytes)))
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(r.limits.MaxDecompressedBytes))}
+	if r.tls != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(r.tls)))
+	}
+	r.server = grpc.NewServer(opts...)
 	ptraceotlp.RegisterGRPCServer(r.server, r)
 	r.lis, r.stopped = lis, make(chan struct{})
 	go func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ type HTTPReceiver struct {
 	addr    string
 	ingest  *Ingester
 	limits  LimitsConfig
+	tls     *tls.Config
 	logger  *slog.Logger
 	server  *http.Server
 	lis     net.Listener
@@ -43,7 +45,7 @@ type HTTPReceiver struct {
 
 // NewHTTPReceiver returns a receiver for addr; Start binds it.
 func NewHTTPReceiver(addr string, limits LimitsConfig, in *Ingester, set Settings) *HTTPReceiver {
-	return &HTTPReceiver{addr: addr, ingest: in, limits: limits, logger: set.logger().With("component", "otlp-http")}
+	return &HTTPReceiver{addr: addr, ingest: in, limits: limits, tls: set.TLS, logger: set.logger().With("component", "otlp-http")}
 }
 
 // Handler returns the receiver's HTTP handler (also used directly by tests).
@@ -58,6 +60,9 @@ func (r *HTTPReceiver) Start() error {
 	lis, err := net.Listen("tcp", r.addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen for OTLP HTTP on %s: %w", r.addr, err)
+	}
+	if r.tls != nil {
+		lis = tls.NewListener(lis, r.tls)
 	}
 	r.server = &http.Server{
 		Handler:           r.Handler(),

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/faascope/faascope/internal/auth"
 )
 
 // Config is the API server's user configuration (YAML key "api").
@@ -14,6 +16,8 @@ type Config struct {
 	DefaultRange time.Duration `yaml:"default_range"`
 	// MaxRange bounds how far back one request may look.
 	MaxRange time.Duration `yaml:"max_range"`
+	// TLS, when both files are set, serves the API over HTTPS.
+	TLS auth.TLSConfig `yaml:"tls"`
 }
 
 // NewDefaultConfig: loopback :8080, last 24 h by default, at most 400 days.
@@ -33,5 +37,6 @@ func (c Config) Validate() error {
 	if c.MaxRange < c.DefaultRange {
 		errs = append(errs, errors.New("api.max_range: must be >= api.default_range"))
 	}
+	errs = append(errs, c.TLS.Validate("api.tls"))
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,6 +81,14 @@ func (s *Server) Start() error {
 	lis, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen for the API on %s: %w", s.cfg.Addr, err)
+	}
+	if s.cfg.TLS.Enabled() {
+		tlsCfg, err := s.cfg.TLS.ServerConfig()
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("cannot serve the API over TLS: %w", err)
+		}
+		lis = tls.NewListener(lis, tlsCfg)
 	}
 	s.lis = lis
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}

@@ -51,7 +51,11 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 	if !authn.Enabled() {
 		logger.Info("authentication is off: no auth.tokens configured")
 	}
-	set := collector.Settings{Logger: logger, Registerer: reg, Auth: authn}
+	receiverTLS, err := cfg.Collector.TLS.ServerConfig()
+	if err != nil {
+		return fmt.Errorf("collector.tls: %w", err)
+	}
+	set := collector.Settings{Logger: logger, Registerer: reg, Auth: authn, TLS: receiverTLS}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "faascope_clickhouse_up", Help: "1 when ClickHouse answers a ping (checked at each scrape), else 0.",
 	}, func() float64 {

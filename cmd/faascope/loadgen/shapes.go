@@ -93,13 +93,18 @@ func hostArch(f *Function) string {
 	return "amd64"
 }
 
-func nodeResource(f *Function, inst *Instance, m pcommon.Map) {
+// lambdaResource is what every Lambda resource detector reports.
+func lambdaResource(f *Function, m pcommon.Map) {
 	m.PutStr("service.name", f.Name)
 	m.PutStr("cloud.provider", "aws")
 	m.PutStr("cloud.platform", "aws_lambda")
 	m.PutStr("cloud.region", f.Region)
 	m.PutStr("faas.name", f.Name)
 	m.PutStr("faas.version", "$LATEST")
+}
+
+func nodeResource(f *Function, inst *Instance, m pcommon.Map) {
+	lambdaResource(f, m)
 	m.PutInt("faas.max_memory", int64(f.MemoryMB)*1024*1024)
 	m.PutStr("faas.instance", inst.ID)
 	m.PutStr("process.runtime.name", "nodejs")
@@ -151,12 +156,7 @@ func exceptionEvent(sp ptrace.Span, typ, msg string) {
 }
 
 func pythonResource(f *Function, inst *Instance, m pcommon.Map) {
-	m.PutStr("service.name", f.Name)
-	m.PutStr("cloud.provider", "aws")
-	m.PutStr("cloud.platform", "aws_lambda")
-	m.PutStr("cloud.region", f.Region)
-	m.PutStr("faas.name", f.Name)
-	m.PutStr("faas.version", "$LATEST")
+	lambdaResource(f, m)
 	m.PutStr("faas.instance", inst.ID)
 	m.PutInt("faas.max_memory", int64(f.MemoryMB)) // the detector's raw MB (§2.3)
 	m.PutStr("telemetry.sdk.language", "python")
@@ -185,13 +185,8 @@ func pythonSpan(ev *Event, sp ptrace.Span, ids *idSource) {
 }
 
 func javaResource(f *Function, _ *Instance, m pcommon.Map) {
-	m.PutStr("service.name", f.Name)
-	m.PutStr("cloud.provider", "aws")
-	m.PutStr("cloud.platform", "aws_lambda")
-	m.PutStr("cloud.region", f.Region)
+	lambdaResource(f, m)
 	m.PutStr("cloud.account.id", f.Account)
-	m.PutStr("faas.name", f.Name)
-	m.PutStr("faas.version", "$LATEST")
 	m.PutStr("host.arch", hostArch(f))
 	m.PutStr("process.runtime.name", "OpenJDK Runtime Environment")
 	m.PutStr("process.runtime.version", "21.0.5+11-LTS")

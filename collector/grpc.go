@@ -17,6 +17,7 @@ import (
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor exporters use
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/faascope/faascope/internal/auth"
@@ -51,7 +52,18 @@ func (r *GRPCReceiver) Start() error {
 	}
 	// grpc checks MaxRecvMsgSize against the decompressed message, so a gzip
 	// bomb is cut off at the decompressed limit.
-	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(r.limits.MaxDecompressedBytes))}
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(int(r.limits.MaxDecompressedBytes)),
+		// Refuse before the message is read and decoded when every export
+		// slot is taken, so a flood of calls cannot grow the heap; Export
+		// still takes its slot for real once the message is decoded.
+		grpc.InTapHandle(func(ctx context.Context, _ *tap.Info) (context.Context, error) {
+			if r.ingest.saturated() {
+				return ctx, status.Error(codes.ResourceExhausted, "too many exports in progress; retry later")
+			}
+			return ctx, nil
+		}),
+	}
 	if r.tls != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(r.tls)))
 	}

@@ -36,6 +36,9 @@ func NewIngester(norm *Normalizer, w RecordWriter, limits LimitsConfig, set Sett
 // of the same request cannot succeed.
 var errTooManySpans = errors.New("too many spans in one request")
 
+// saturated reports whether every processing slot is taken right now.
+func (in *Ingester) saturated() bool { return len(in.slots) == cap(in.slots) }
+
 // acquire takes a processing slot, or refuses at once with ErrBusy so the
 // exporter backs off: waiting would hold the request's memory anyway.
 func (in *Ingester) acquire() (release func(), err error) {
@@ -81,7 +84,7 @@ func (in *Ingester) Ingest(ctx context.Context, protocol, tenant string, td ptra
 	defer func() { in.stats.latency.WithLabelValues(protocol).Observe(time.Since(began).Seconds()) }()
 	spans := in.stats.spans
 	if n := td.SpanCount(); n > in.limits.MaxSpansPerRequest {
-		spans.WithLabelValues(protocol, "rejected").Add(float64(n))
+		spans.WithLabelValues(protocol, "rejected", "too_many_spans").Add(float64(n))
 		return IngestResult{}, fmt.Errorf("%w: %d spans, at most %d; send smaller batches", errTooManySpans, n, in.limits.MaxSpansPerRequest)
 	}
 	res := in.norm.Normalize(td)
@@ -90,20 +93,38 @@ func (in *Ingester) Ingest(ctx context.Context, protocol, tenant string, td ptra
 			res.Records[i].Tenant = tenant
 		}
 	}
-	spans.WithLabelValues(protocol, "rejected").Add(float64(res.Rejected))
-	spans.WithLabelValues(protocol, "dropped").Add(float64(res.Dropped))
+	for kind, c := range res.RejectedBy {
+		if c > 0 {
+			spans.WithLabelValues(protocol, "rejected", RejectReasonNames[kind]).Add(float64(c))
+		}
+	}
+	spans.WithLabelValues(protocol, "dropped", "not_faas").Add(float64(res.Dropped))
+	in.stats.truncated.Add(float64(res.Truncated))
 	accepted := td.SpanCount() - res.Rejected - res.Dropped
 
 	ctx, cancel := context.WithTimeout(ctx, in.timeout)
 	defer cancel()
 	if err := in.writer.Write(ctx, res.Records); err != nil {
-		spans.WithLabelValues(protocol, "refused").Add(float64(accepted))
+		spans.WithLabelValues(protocol, "refused", refusalReason(err)).Add(float64(accepted))
 		return IngestResult{}, fmt.Errorf("cannot store %d records: %w", len(res.Records), err)
 	}
-	spans.WithLabelValues(protocol, "accepted").Add(float64(accepted))
+	spans.WithLabelValues(protocol, "accepted", "").Add(float64(accepted))
 	out := IngestResult{Accepted: accepted, Rejected: res.Rejected, Dropped: res.Dropped}
 	if res.Rejected > 0 {
 		out.Message = fmt.Sprintf("%d spans rejected: %s", res.Rejected, strings.Join(res.RejectReasons, "; "))
 	}
 	return out, nil
+}
+
+// refusalReason labels why accepted spans could not be stored.
+func refusalReason(err error) string {
+	switch {
+	case errors.Is(err, ErrBusy):
+		return "busy"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "timeout"
+	case errors.Is(err, ErrUnavailable):
+		return "unavailable"
+	}
+	return "error"
 }

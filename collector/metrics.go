@@ -56,17 +56,18 @@ func (s *writerStats) observe(rows int, took time.Duration, err error) {
 
 // receiverStats count spans by protocol and fate.
 type receiverStats struct {
-	spans    *prometheus.CounterVec
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	spans     *prometheus.CounterVec
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	truncated prometheus.Counter
 }
 
 func newReceiverStats(reg prometheus.Registerer) *receiverStats {
 	s := &receiverStats{
 		spans: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faascope_receiver_spans_total",
-			Help: "Spans received, by protocol and result (accepted, rejected, dropped, refused).",
-		}, []string{"protocol", "result"}),
+			Help: "Spans received, by protocol, result (accepted, rejected, dropped, refused) and reason.",
+		}, []string{"protocol", "result", "reason"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faascope_receiver_requests_total",
 			Help: "OTLP export requests, by protocol and answer code.",
@@ -77,6 +78,10 @@ func newReceiverStats(reg prometheus.Registerer) *receiverStats {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"protocol"}),
 	}
-	reg.MustRegister(s.spans, s.requests, s.latency)
+	s.truncated = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "faascope_receiver_truncated_attributes_total",
+		Help: "Extra attribute keys and values cut to collector.max_attr_value_len.",
+	})
+	reg.MustRegister(s.spans, s.requests, s.latency, s.truncated)
 	return s
 }

@@ -64,6 +64,16 @@ type Result struct {
 	Rejected      int      // spans refused as bad input (ids, timestamps)
 	RejectReasons []string // one example message per kind of rejection, at most a few
 	Dropped       int      // valid spans that are not FaaS invocations, throttles or inits
+	// RejectedBy counts Rejected by reason, indexed like RejectReasonNames.
+	RejectedBy [rejectKinds]int
+	// Truncated counts extra attribute keys and values cut to MaxAttrValueLen.
+	Truncated int
+}
+
+// RejectReasonNames names the reasons a span is rejected, as metric labels.
+var RejectReasonNames = [rejectKinds]string{
+	rejectNone: "none", rejectTraceID: "no_trace_id", rejectSpanID: "no_span_id", rejectNoTime: "no_time",
+	rejectStartRange: "start_out_of_range", rejectEndRange: "end_out_of_range", rejectEndBeforeStart: "end_before_start",
 }
 
 // Normalize maps every span of td. It never panics: a bug that would panic
@@ -90,6 +100,7 @@ func (n *Normalizer) Normalize(td ptrace.Traces) (out Result) {
 				n.span(&st, &rctx, spans.At(k), worker)
 			}
 		}
+		st.res.Truncated += rctx.truncated
 	}
 	if len(st.res.Records) == 0 {
 		st.res.Records = nil
@@ -240,7 +251,7 @@ func (n *Normalizer) throttle(span ptrace.Span, sp *attrSet, rctx *resourceCtx) 
 	}
 	rec.TraceID, rec.SpanID = ids(span)
 	rec.Start, rec.DurationMs = timing(span)
-	rec.Attrs = n.extraAttrs(span.Attributes(), sp.extra)
+	rec.Attrs = n.extraAttrs(span.Attributes(), sp.extra, &rctx.truncated)
 	return rec, true
 }
 
@@ -261,7 +272,7 @@ func (n *Normalizer) base(span ptrace.Span, sp *attrSet, rctx *resourceCtx, typ 
 	rec.ServiceName = first(sp.serviceName, res.serviceName)
 	rec.TraceID, rec.SpanID = ids(span)
 	rec.Start, rec.DurationMs = timing(span)
-	rec.Attrs = n.extraAttrs(span.Attributes(), sp.extra)
+	rec.Attrs = n.extraAttrs(span.Attributes(), sp.extra, &rctx.truncated)
 	return rec
 }
 
@@ -435,7 +446,7 @@ func timing(span ptrace.Span) (time.Time, float64) {
 // extraAttrs keeps the span attributes that map to no field, for drill-down:
 // at most maxAttrs, the smallest keys first so the choice does not depend on
 // attribute order, each key and value cut to maxValueLen bytes.
-func (n *Normalizer) extraAttrs(m pcommon.Map, count int) []schemas.Attr {
+func (n *Normalizer) extraAttrs(m pcommon.Map, count int, truncated *int) []schemas.Attr {
 	if count == 0 || n.maxAttrs <= 0 {
 		return nil
 	}
@@ -444,7 +455,7 @@ func (n *Normalizer) extraAttrs(m pcommon.Map, count int) []schemas.Attr {
 		if key := keyOf(k); key != keyUnknown && key < keyStoredEnd {
 			continue
 		}
-		k = truncate(k, n.maxValueLen)
+		k = n.cut(k, truncated)
 		full := len(out) == n.maxAttrs
 		if full && k >= out[len(out)-1].Key {
 			continue
@@ -457,9 +468,18 @@ func (n *Normalizer) extraAttrs(m pcommon.Map, count int) []schemas.Attr {
 			out = append(out, schemas.Attr{})
 		}
 		copy(out[i+1:], out[i:len(out)-1])
-		out[i] = schemas.Attr{Key: k, Value: truncate(v.AsString(), n.maxValueLen)}
+		out[i] = schemas.Attr{Key: k, Value: n.cut(v.AsString(), truncated)}
 	}
 	return out
+}
+
+// cut truncates s to maxValueLen bytes and counts it when it had to.
+func (n *Normalizer) cut(s string, truncated *int) string {
+	if len(s) <= n.maxValueLen {
+		return s
+	}
+	*truncated++
+	return truncate(s, n.maxValueLen)
 }
 
 // first3 returns the first set tristate.
@@ -478,6 +498,7 @@ type resourceCtx struct {
 
 	resRuntime     string
 	resRuntimeDone bool
+	truncated      int // attribute keys and values cut, for Result.Truncated
 }
 
 // runtime is "process.runtime.name process.runtime.version", else the SDK
@@ -612,6 +633,7 @@ func storable(ts pcommon.Timestamp) bool {
 // messages go back to the exporter in the OTLP partial-success answer.
 func (st *state) reject(kind rejectKind, span ptrace.Span) {
 	st.res.Rejected++
+	st.res.RejectedBy[kind]++
 	if st.seenRe[kind] || len(st.res.RejectReasons) >= maxRejectReasons {
 		return
 	}

@@ -788,3 +788,20 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeCountsTruncationsAndRejectionReasons(t *testing.T) {
+	td := lambdaTraces(3, 1) // the first span has no span id
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	spans.At(1).Attributes().PutStr("http.user_agent", strings.Repeat("a", 300))
+	spans.At(2).Attributes().PutStr("short", "kept")
+	res := NewNormalizer(NormalizerOptions{MaxAttrValueLen: 256}).Normalize(td)
+	if res.Truncated != 1 {
+		t.Errorf("Truncated = %d, want 1", res.Truncated)
+	}
+	if res.RejectedBy[rejectSpanID] != 1 || res.Rejected != 1 {
+		t.Errorf("rejected %d by reason %v, want 1 without span id", res.Rejected, res.RejectedBy)
+	}
+	if got := RejectReasonNames[rejectSpanID]; got != "no_span_id" {
+		t.Errorf("reason name %q", got)
+	}
+}

@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: build run test lint bench fmt deps clean
+.PHONY: build run test lint bench fuzz fmt deps clean
 
 ## build: compile bin/faascope
 build:
@@ -19,9 +19,23 @@ run:
 deps:
 	bash deploy/scripts/install-clickhouse.sh
 
-## test: formatting, vet, and the whole suite with the race detector on a real ClickHouse
+## test: formatting, vet, the whole suite with the race detector on a real ClickHouse, a short fuzz run
 test: deps lint
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(MAKE) --no-print-directory fuzz
+
+# Fuzz targets and their packages; FUZZTIME per target (seed corpora also run in every go test).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./collector:FuzzNormalizeProto ./collector:FuzzHTTPJSON \
+	./collector/queue:FuzzDecodeRecord ./collector/queue:FuzzReadSegment
+
+## fuzz: run every fuzz target for FUZZTIME
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 ## lint: gofmt and go vet
 lint:

@@ -138,15 +138,24 @@ const storedChunk = 500
 // dropStored removes records already in ClickHouse, retrying the lookup
 // until it succeeds or the shipper stops hard.
 func (s *Shipper) dropStored(recs []schemas.Invocation) ([]schemas.Invocation, error) {
+	var kept []schemas.Invocation
+	err := s.retry("look up stored spans", len(recs), func() error {
+		var err error
+		kept, err = s.filterStored(recs)
+		return err
+	})
+	return kept, err
+}
+
+// filterStored returns the records not found in ClickHouse, in one attempt.
+func (s *Shipper) filterStored(recs []schemas.Invocation) ([]schemas.Invocation, error) {
 	stored := map[[3]string]bool{}
 	for i := 0; i < len(recs); i += storedChunk {
-		chunk := recs[i:min(i+storedChunk, len(recs))]
-		err := s.retry("look up stored spans", len(chunk), func() error { return s.lookupStored(chunk, stored) })
-		if err != nil {
+		if err := s.lookupStored(recs[i:min(i+storedChunk, len(recs))], stored); err != nil {
 			return nil, err
 		}
 	}
-	kept := recs[:0]
+	kept := make([]schemas.Invocation, 0, len(recs))
 	for _, r := range recs {
 		if stored[[3]string{r.Tenant, r.TraceID, r.SpanID}] {
 			s.stats.duplicates.Inc()
@@ -248,11 +257,23 @@ func (s *Shipper) next(ctx context.Context, max int) (queue.Batch, error) {
 }
 
 // insert retries until the batch is stored or the shipper is stopped hard.
+// A failed attempt may still have stored rows (the connection broke after
+// ClickHouse committed, or the insert spanned several partitions), so every
+// retry first drops the rows ClickHouse already has.
 func (s *Shipper) insert(recs []schemas.Invocation) error {
-	if len(recs) == 0 {
-		return nil
-	}
+	attempted := false
 	return s.retry("insert", len(recs), func() error {
+		if attempted {
+			kept, err := s.filterStored(recs)
+			if err != nil {
+				return err
+			}
+			recs = kept
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		attempted = true
 		began := time.Now()
 		err := schemas.InsertInvocations(s.ctx, s.conn, recs)
 		s.stats.observe(len(recs), time.Since(began), err)

@@ -147,8 +147,8 @@ func waitAppended(t *testing.T, api string, n float64) {
 }
 
 // TestClickHouseOutageLosesNothing cuts faascope's line to ClickHouse while
-// loadgen sends, restores it, and checks that after the queue drains the
-// function list equals the truth.
+// loadgen sends at a steady rate, restores it, and checks that after the
+// queue drains the function list equals the truth.
 func TestClickHouseOutageLosesNothing(t *testing.T) {
 	db := chtest.NewDatabase(t)
 	proxy := chtest.NewProxy(t, chtest.Addr())
@@ -161,17 +161,29 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 	t.Cleanup(func() { _ = serve.Process.Signal(syscall.SIGTERM); _ = serve.Wait() })
 	waitReady(t, api, &logs)
 
-	proxy.SetDown(true)
+	// loadgen sends in real time at a steady rate; the line to ClickHouse
+	// is cut for the middle three seconds.
 	truthFile := filepath.Join(t.TempDir(), "truth.json")
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--backfill", "1d",
-		"--end", "2026-11-20T12:00:00Z", "--seed", "5", "--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
-		t.Fatalf("loadgen during the outage: %s", errOut.String())
-	}
+	done := make(chan string, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--duration", "6s",
+			"--rate", "300", "--seed", "5", "--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
+			done <- errOut.String()
+			return
+		}
+		done <- ""
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	proxy.SetDown(true)
+	time.Sleep(time.Second)
 	if got := metricValue(t, api, "faascope_clickhouse_up"); got != 0 {
 		t.Errorf("faascope_clickhouse_up = %v during the outage", got)
 	}
-	time.Sleep(time.Second) // inserts keep failing meanwhile
+	time.Sleep(2 * time.Second)
 	proxy.SetDown(false)
+	if msg := <-done; msg != "" {
+		t.Fatalf("loadgen: %s", msg)
+	}
 	assertAPIMatchesTruth(t, api, readTruth(t, truthFile))
 }

@@ -39,9 +39,15 @@ func runChildIfAsked() {
 // startChild starts "faascope serve" as a separate process.
 func startChild(t *testing.T, args []string, logs *bytes.Buffer) *exec.Cmd {
 	t.Helper()
+	return startChildEnv(t, args, logs)
+}
+
+// startChildEnv is startChild with extra environment variables.
+func startChildEnv(t *testing.T, args []string, logs *bytes.Buffer, env ...string) *exec.Cmd {
+	t.Helper()
 	raw, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), envChildArgs+"="+string(raw), "FAASCOPE_COLLECTOR_WRITER_FLUSH_INTERVAL=50ms")
+	cmd.Env = append(append(os.Environ(), envChildArgs+"="+string(raw), "FAASCOPE_COLLECTOR_WRITER_FLUSH_INTERVAL=50ms"), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -162,13 +168,21 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 	waitReady(t, api, &logs)
 
 	// loadgen sends in real time at a steady rate; the line to ClickHouse
-	// is cut for the middle three seconds.
+	// is cut in the middle (3 s, or FAASCOPE_TEST_OUTAGE, e.g. 60s).
+	outage := 3 * time.Second
+	if v := os.Getenv("FAASCOPE_TEST_OUTAGE"); v != "" {
+		var err error
+		if outage, err = time.ParseDuration(v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	truthFile := filepath.Join(t.TempDir(), "truth.json")
 	done := make(chan string, 1)
 	go func() {
 		var out, errOut bytes.Buffer
-		if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--duration", "6s",
-			"--rate", "300", "--seed", "5", "--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
+		if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr,
+			"--duration", (outage + 3*time.Second).String(), "--rate", "300", "--seed", "5",
+			"--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
 			done <- errOut.String()
 			return
 		}
@@ -176,14 +190,57 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 	}()
 	time.Sleep(1500 * time.Millisecond)
 	proxy.SetDown(true)
-	time.Sleep(time.Second)
+	time.Sleep(outage / 2)
 	if got := metricValue(t, api, "faascope_clickhouse_up"); got != 0 {
 		t.Errorf("faascope_clickhouse_up = %v during the outage", got)
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(outage - outage/2)
 	proxy.SetDown(false)
 	if msg := <-done; msg != "" {
 		t.Fatalf("loadgen: %s", msg)
+	}
+	assertAPIMatchesTruth(t, api, readTruth(t, truthFile))
+}
+
+// TestFullQueueBacksOffAndLosesNothing gives faascope a small queue and no
+// ClickHouse: the exporter is refused with the retryable answer when the
+// queue is full, keeps retrying, and once ClickHouse is back every span is
+// stored exactly once.
+func TestFullQueueBacksOffAndLosesNothing(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	proxy := chtest.NewProxy(t, chtest.Addr())
+	grpcAddr, api := freeAddr(t), freeAddr(t)
+	args := []string{"serve", "--clickhouse-addr", proxy.Addr(), "--clickhouse-database", db.Database,
+		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
+		"--data-dir", t.TempDir(), "--log-level", "error"}
+	var logs bytes.Buffer
+	cmd := startChildEnv(t, args, &logs, "FAASCOPE_COLLECTOR_QUEUE_SEGMENT_BYTES=2097152", "FAASCOPE_COLLECTOR_QUEUE_MAX_BYTES=4194304")
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	waitReady(t, api, &logs)
+	proxy.SetDown(true)
+
+	truthFile := filepath.Join(t.TempDir(), "truth.json")
+	done := make(chan string, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--backfill", "3d",
+			"--end", "2026-11-20T12:00:00Z", "--seed", "11", "--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
+			done <- errOut.String()
+			return
+		}
+		done <- ""
+	}()
+	// ~125,000 invocations need more than 4 MiB of queue: wait for refusals.
+	deadline := time.Now().Add(60 * time.Second)
+	for metricValue(t, api, "faascope_queue_refused_records_total") <= 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the queue never refused anything: %s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	proxy.SetDown(false)
+	if msg := <-done; msg != "" {
+		t.Fatalf("loadgen gave up: %s", msg)
 	}
 	assertAPIMatchesTruth(t, api, readTruth(t, truthFile))
 }

@@ -46,6 +46,9 @@ type LimitsConfig struct {
 	// stays bounded whatever the offered rate; past it exports get the
 	// retryable 429 / RESOURCE_EXHAUSTED.
 	MaxConcurrentRequests int `yaml:"max_concurrent_requests"`
+	// MaxHeapBytes: while the Go heap holds more, new exports are refused
+	// with the retryable 429 / RESOURCE_EXHAUSTED until it shrinks. 0: no check.
+	MaxHeapBytes int64 `yaml:"max_heap_bytes"`
 }
 
 // WriterConfig sets batching and retry of the inserts that ship the queue to
@@ -75,6 +78,7 @@ func NewDefaultConfig() Config {
 			RequestTimeout:        30 * time.Second,
 			MaxSpansPerRequest:    100_000,
 			MaxConcurrentRequests: 64,
+			MaxHeapBytes:          512 << 20,
 		},
 		Writer: WriterConfig{
 			BatchSize:           10_000,
@@ -112,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.MaxConcurrentRequests <= 0 {
 		bad("limits.max_concurrent_requests", "must be > 0")
+	}
+	if c.Limits.MaxHeapBytes < 0 {
+		bad("limits.max_heap_bytes", "must be >= 0")
 	}
 	w := c.Writer
 	if w.BatchSize <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -36,12 +37,28 @@ func NewIngester(norm *Normalizer, w RecordWriter, limits LimitsConfig, set Sett
 // of the same request cannot succeed.
 var errTooManySpans = errors.New("too many spans in one request")
 
-// saturated reports whether every processing slot is taken right now.
-func (in *Ingester) saturated() bool { return len(in.slots) == cap(in.slots) }
+// saturated reports whether an export would be refused right now: every
+// processing slot is taken, or the heap is over its bound.
+func (in *Ingester) saturated() bool {
+	return len(in.slots) == cap(in.slots) || in.heapFull()
+}
+
+// heapFull reads the live heap (runtime/metrics, no stop-the-world).
+func (in *Ingester) heapFull() bool {
+	if in.limits.MaxHeapBytes <= 0 {
+		return false
+	}
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > uint64(in.limits.MaxHeapBytes)
+}
 
 // acquire takes a processing slot, or refuses at once with ErrBusy so the
 // exporter backs off: waiting would hold the request's memory anyway.
 func (in *Ingester) acquire() (release func(), err error) {
+	if in.heapFull() {
+		return nil, fmt.Errorf("heap over limits.max_heap_bytes (%d): %w", in.limits.MaxHeapBytes, ErrBusy)
+	}
 	select {
 	case in.slots <- struct{}{}:
 		return func() { <-in.slots }, nil

@@ -83,3 +83,17 @@ func TestExportsBeyondTheConcurrencyLimitAreRefusedRetryably(t *testing.T) {
 		t.Errorf("export after the others finished: %d, want 200", rec.Code)
 	}
 }
+
+func TestExportsAreRefusedWhileTheHeapIsOverItsBound(t *testing.T) {
+	limits := testLimits()
+	limits.MaxHeapBytes = 1 // any live heap is over it
+	sink := &sinkWriter{}
+	h := NewHTTPReceiver("127.0.0.1:0", limits, NewIngester(NewNormalizer(NormalizerOptions{}), sink, limits, Settings{}), Settings{}).Handler()
+	rec := postProto(h, protoSpans(t, 2))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("export over the heap bound: %d, want 429 with Retry-After", rec.Code)
+	}
+	if sink.count() != 0 {
+		t.Errorf("%d records stored", sink.count())
+	}
+}

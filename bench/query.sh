@@ -200,6 +200,7 @@ for tier in "${tiers[@]}"; do
 
   merge_s=$(wait_merges)
   t=$(now); sql "OPTIMIZE TABLE function_minute FINAL"; fm_s=$(elapsed "$t")
+  sql "OPTIMIZE TABLE function_hour FINAL"
   t=$(now); sql "OPTIMIZE TABLE instances FINAL"; in_s=$(elapsed "$t")
   inv_opt=no
   if [ "${OPTIMIZE_INVOCATIONS:-0}" = 1 ]; then

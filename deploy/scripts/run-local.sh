@@ -38,6 +38,12 @@ if [ "${FAASCOPE_DEMO:-1}" != "0" ]; then
       --endpoint "$otlp_grpc" --truth "$data_dir/demo-truth.json.tmp"
     mv "$data_dir/demo-truth.json.tmp" "$data_dir/demo-truth.json"
     echo "   ground truth of what was sent: $data_dir/demo-truth.json"
+    # Acknowledged means queued on disk; wait until the queue has reached
+    # ClickHouse so the first look shows everything.
+    for _ in $(seq 1 600); do
+      if curl -fsS "http://$api/metrics" | grep -x 'faascope_queue_depth_records 0' >/dev/null; then break; fi
+      sleep 0.2
+    done
   fi
   echo
   echo "== GET http://$api/api/v1/functions?from=7d"

@@ -34,7 +34,13 @@ func newBatchBuilder() *batchBuilder {
 	return &batchBuilder{td: ptrace.NewTraces(), groups: map[groupKey]ptrace.SpanSlice{}}
 }
 
-// group returns the span list of key, creating its resource and scope on first use.
+// newSpan appends a span to the group of key, creating the group's resource
+// and scope on first use, and counts it.
+func (b *batchBuilder) newSpan(key groupKey, scope, schemaURL string, resource func(pcommon.Map)) ptrace.Span {
+	b.spans++
+	return b.group(key, scope, schemaURL, resource).AppendEmpty()
+}
+
 func (b *batchBuilder) group(key groupKey, scope, schemaURL string, resource func(pcommon.Map)) ptrace.SpanSlice {
 	if spans, ok := b.groups[key]; ok {
 		return spans
@@ -57,9 +63,8 @@ func (b *batchBuilder) add(ev *Event) {
 	f := ev.Fn
 	sh := shapes[f.Shape]
 	inst := ev.Instance
-	spans := b.group(groupKey{fn: ev.FnIndex, inst: inst, role: roleFunction}, sh.scope, sh.schema,
+	sp := b.newSpan(groupKey{fn: ev.FnIndex, inst: inst, role: roleFunction}, sh.scope, sh.schema,
 		func(m pcommon.Map) { sh.resource(f, inst, m) })
-	sp := spans.AppendEmpty()
 	sp.SetTraceID(ev.ids.traceID())
 	sp.SetSpanID(ev.ids.spanID())
 	sp.SetStartTimestamp(pcommon.NewTimestampFromTime(ev.Start))
@@ -75,8 +80,10 @@ func (b *batchBuilder) take() ptrace.Traces {
 	td := b.td
 	b.td = ptrace.NewTraces()
 	clear(b.groups)
+	b.spans = 0
 	return td
 }
 
-// spanCount is the number of spans in the request being built.
-func (b *batchBuilder) spanCount() int { return b.td.SpanCount() }
+// spanCount is the number of spans in the request being built, kept as
+// spans are added: counting the request walks every group.
+func (b *batchBuilder) spanCount() int { return b.spans }

@@ -220,7 +220,7 @@ func telemetryInitSpan(b *batchBuilder, ev *Event, _ ptrace.Span) {
 		return
 	}
 	f := ev.Fn
-	spans := b.group(groupKey{fn: ev.FnIndex, inst: ev.Instance, role: roleTelemetryAPI},
+	sp := b.newSpan(groupKey{fn: ev.FnIndex, inst: ev.Instance, role: roleTelemetryAPI},
 		"github.com/open-telemetry/opentelemetry-lambda/collector/receiver/telemetryapi", "",
 		func(m pcommon.Map) {
 			m.PutStr("faas.invoked_provider", "aws")
@@ -231,7 +231,6 @@ func telemetryInitSpan(b *batchBuilder, ev *Event, _ ptrace.Span) {
 			m.PutStr("faas.version", "$LATEST")
 			m.PutStr("faas.invoked_region", f.Region)
 		})
-	sp := spans.AppendEmpty()
 	sp.SetTraceID(ev.ids.traceID())
 	sp.SetSpanID(ev.ids.spanID())
 	sp.SetName("init " + f.Name)
@@ -340,9 +339,8 @@ func formatAzureTimeout(d time.Duration) string {
 // a child of the host span; faascope drops it, the host span is the invocation.
 func azureWorkerSpan(b *batchBuilder, ev *Event, parent ptrace.Span) {
 	site, _ := azureSite(ev.Fn)
-	spans := b.group(groupKey{fn: ev.FnIndex, role: roleWorker}, "Microsoft.Azure.Functions.Worker", "",
+	sp := b.newSpan(groupKey{fn: ev.FnIndex, role: roleWorker}, "Microsoft.Azure.Functions.Worker", "",
 		func(m pcommon.Map) { m.PutStr("service.name", site) })
-	sp := spans.AppendEmpty()
 	sp.SetTraceID(parent.TraceID())
 	sp.SetParentSpanID(parent.SpanID())
 	sp.SetSpanID(ev.ids.spanID())

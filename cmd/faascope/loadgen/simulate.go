@@ -22,7 +22,6 @@ type Event struct {
 	Cold       bool
 	Outcome    schemas.Outcome
 	Instance   *Instance
-	Seq        uint64 // per-function invocation number, for ids
 
 	ids *idSource
 }
@@ -48,7 +47,6 @@ type fnState struct {
 	arrivals  *arrivals
 	next      time.Time
 	instances []*Instance // most recently used last
-	seq       uint64
 	ids       *idSource
 }
 
@@ -98,8 +96,7 @@ func (s *Simulation) Next() (Event, bool) {
 // the concurrency limit is reached (a throttle).
 func (st *fnState) call(at time.Time) Event {
 	f := st.fn
-	st.seq++
-	ev := Event{Fn: f, FnIndex: st.index, Arrival: at, Start: at, Seq: st.seq, ids: st.ids}
+	ev := Event{Fn: f, FnIndex: st.index, Arrival: at, Start: at, ids: st.ids}
 	st.evict(at)
 	inst := st.idle(at)
 	if inst == nil {

@@ -13,13 +13,12 @@ import (
 func throttleSpan(b *batchBuilder, ev *Event) {
 	f := ev.Fn
 	provider := f.provider()
-	spans := b.group(groupKey{fn: ev.FnIndex, role: roleCaller}, callerScope[provider], "", func(m pcommon.Map) {
+	sp := b.newSpan(groupKey{fn: ev.FnIndex, role: roleCaller}, callerScope[provider], "", func(m pcommon.Map) {
 		m.PutStr("service.name", f.Name+"-caller")
 		m.PutStr("cloud.provider", provider)
 		m.PutStr("cloud.account.id", f.Account)
 		m.PutStr("cloud.region", f.Region)
 	})
-	sp := spans.AppendEmpty()
 	sp.SetTraceID(ev.ids.traceID())
 	sp.SetSpanID(ev.ids.spanID())
 	sp.SetKind(ptrace.SpanKindClient)

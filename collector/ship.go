@@ -68,20 +68,24 @@ type Shipper struct {
 	// against ClickHouse before it is inserted again.
 	afterRestart bool
 
-	drain   chan struct{} // closed: ship what is queued, then stop
-	hard    context.CancelFunc
-	ctx     context.Context
-	stopped chan struct{}
+	// draining is cancelled by Close: ship what is queued, then stop. It is
+	// a child of ctx, which a hard stop cancels.
+	draining   context.Context
+	startDrain context.CancelFunc
+	hard       context.CancelFunc
+	ctx        context.Context
+	stopped    chan struct{}
 }
 
 // NewShipper returns a shipper; Start launches it.
 func NewShipper(q *queue.Queue, conn driver.Conn, cfg WriterConfig, set Settings) *Shipper {
 	ctx, cancel := context.WithCancel(context.Background())
+	draining, startDrain := context.WithCancel(ctx)
 	return &Shipper{
 		q: q, conn: conn, cfg: cfg, logger: set.logger().With("component", "shipper"),
 		stats:  newWriterStats(set.registerer()),
 		recent: newRecentSpans(cfg.DedupWindow), afterRestart: true,
-		drain: make(chan struct{}), hard: cancel, ctx: ctx, stopped: make(chan struct{}),
+		draining: draining, startDrain: startDrain, hard: cancel, ctx: ctx, stopped: make(chan struct{}),
 	}
 }
 
@@ -229,29 +233,18 @@ func (s *Shipper) gather(last time.Time) (queue.Batch, error) {
 
 // next waits for records; once draining, an empty queue ends the loop.
 func (s *Shipper) next(ctx context.Context, max int) (queue.Batch, error) {
-	select {
-	case <-s.drain:
-		ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		defer cancel()
-		b, err := s.q.Next(ctx, max)
-		if errors.Is(err, context.DeadlineExceeded) {
-			return b, errDrained
+	if s.draining.Err() == nil {
+		b, err := s.q.Next(s.draining, max)
+		if !errors.Is(err, context.Canceled) || s.ctx.Err() != nil {
+			return b, err
 		}
-		return b, err
-	default:
+		// Woken by Close: fall through to draining.
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	go func() { // a drain request must wake a Next waiting on an empty queue
-		select {
-		case <-s.drain:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	b, err := s.q.Next(ctx, max)
-	if errors.Is(err, context.Canceled) && s.ctx.Err() == nil {
-		return s.next(s.ctx, max) // woken for draining
+	if errors.Is(err, context.DeadlineExceeded) {
+		return b, errDrained
 	}
 	return b, err
 }
@@ -333,7 +326,7 @@ func isPermanent(err error) bool {
 // Close ships what is queued and stops, or stops when ctx ends, leaving the
 // rest queued on disk for the next start. It does not close the queue.
 func (s *Shipper) Close(ctx context.Context) error {
-	close(s.drain)
+	s.startDrain()
 	select {
 	case <-s.stopped:
 		return nil

@@ -36,13 +36,8 @@ func runChildIfAsked() {
 	os.Exit(run(context.Background(), args, os.Environ(), os.Stdout, os.Stderr))
 }
 
-// startChild starts "faascope serve" as a separate process.
-func startChild(t *testing.T, args []string, logs *bytes.Buffer) *exec.Cmd {
-	t.Helper()
-	return startChildEnv(t, args, logs)
-}
-
-// startChildEnv is startChild with extra environment variables.
+// startChildEnv starts "faascope serve" as a separate process, with extra
+// environment variables.
 func startChildEnv(t *testing.T, args []string, logs *bytes.Buffer, env ...string) *exec.Cmd {
 	t.Helper()
 	raw, _ := json.Marshal(args)
@@ -72,35 +67,58 @@ func waitReady(t *testing.T, api string, logs *bytes.Buffer) {
 	}
 }
 
+// serveArgs are the flags of a "faascope serve" child on its own ports and
+// data directory, reaching ClickHouse at clickhouseAddr.
+func serveArgs(t *testing.T, clickhouseAddr, database string) (args []string, grpcAddr, api string) {
+	grpcAddr, api = freeAddr(t), freeAddr(t)
+	return []string{"serve", "--clickhouse-addr", clickhouseAddr, "--clickhouse-database", database,
+		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
+		"--data-dir", t.TempDir(), "--log-level", "warn"}, grpcAddr, api
+}
+
+// startProxiedServe starts a serve child whose line to ClickHouse goes
+// through a proxy the test can cut, and waits until it is ready.
+func startProxiedServe(t *testing.T, logs *bytes.Buffer, env ...string) (proxy *chtest.Proxy, grpcAddr, api string) {
+	t.Helper()
+	db := chtest.NewDatabase(t)
+	proxy = chtest.NewProxy(t, chtest.Addr())
+	args, grpcAddr, api := serveArgs(t, proxy.Addr(), db.Database)
+	cmd := startChildEnv(t, args, logs, env...)
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	waitReady(t, api, logs)
+	return proxy, grpcAddr, api
+}
+
+// startLoadgen runs "faascope loadgen" with args against grpcAddr in the
+// background. done yields "" on success, else loadgen's error output.
+func startLoadgen(t *testing.T, grpcAddr string, args ...string) (truthFile string, done <-chan string) {
+	truthFile = filepath.Join(t.TempDir(), "truth.json")
+	ch := make(chan string, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		all := append([]string{"loadgen", "--endpoint", grpcAddr, "--truth", truthFile, "--quiet"}, args...)
+		if code := run(context.Background(), all, nil, &out, &errOut); code != 0 {
+			ch <- errOut.String()
+			return
+		}
+		ch <- ""
+	}()
+	return truthFile, ch
+}
+
 // TestKillNineLosesNothing kills faascope with SIGKILL while a retrying
 // exporter (loadgen) sends, restarts it on the same data directory, and
 // checks that every span is stored exactly once.
 func TestKillNineLosesNothing(t *testing.T) {
 	db := chtest.NewDatabase(t)
-	grpcAddr, api := freeAddr(t), freeAddr(t)
-	dataDir := t.TempDir()
-	args := []string{"serve", "--clickhouse-addr", chtest.Addr(), "--clickhouse-database", db.Database,
-		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
-		"--data-dir", dataDir, "--log-level", "warn"}
+	args, grpcAddr, api := serveArgs(t, chtest.Addr(), db.Database)
 	var logs bytes.Buffer
-	first := startChild(t, args, &logs)
+	first := startChildEnv(t, args, &logs)
 	waitReady(t, api, &logs)
 
-	truthFile := filepath.Join(t.TempDir(), "truth.json")
-	loadgenDone := make(chan string, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--backfill", "2d",
-			"--end", "2026-11-20T12:00:00Z", "--seed", "9", "--batch", "50", "--concurrency", "2",
-			"--truth", truthFile, "--quiet"}, nil, &out, &errOut)
-		if code != 0 {
-			loadgenDone <- errOut.String()
-			return
-		}
-		loadgenDone <- ""
-	}()
-
-	waitAppended(t, api, 2000) // mid-load: some exports acknowledged, more to come
+	truthFile, loadgenDone := startLoadgen(t, grpcAddr, "--backfill", "2d", "--end", "2026-11-20T12:00:00Z",
+		"--seed", "9", "--batch", "50", "--concurrency", "2")
+	waitMetric(t, api, "faascope_queue_appended_records_total", 2000, &logs) // mid-load
 	select {
 	case msg := <-loadgenDone:
 		t.Fatalf("the load ended before the kill (%q): make it longer", msg)
@@ -111,15 +129,14 @@ func TestKillNineLosesNothing(t *testing.T) {
 	}
 	_ = first.Wait()
 	time.Sleep(300 * time.Millisecond) // exporters see the outage and back off
-	second := startChild(t, args, &logs)
+	second := startChildEnv(t, args, &logs)
 	t.Cleanup(func() { _ = second.Process.Signal(syscall.SIGTERM); _ = second.Wait() })
 	waitReady(t, api, &logs)
 
 	if msg := <-loadgenDone; msg != "" {
 		t.Fatalf("loadgen failed: %s\nserve: %s", msg, logs.String())
 	}
-	truth := readTruth(t, truthFile)
-	assertAPIMatchesTruth(t, api, truth)
+	assertAPIMatchesTruth(t, api, readTruth(t, truthFile))
 }
 
 // metricValue reads one unlabelled sample from /metrics (-1 when absent).
@@ -140,15 +157,15 @@ func metricValue(t *testing.T, api, name string) float64 {
 	return -1
 }
 
-// waitAppended waits until the queue has acknowledged at least n records.
-func waitAppended(t *testing.T, api string, n float64) {
+// waitMetric waits until metric name reaches at least min.
+func waitMetric(t *testing.T, api, name string, min float64, logs *bytes.Buffer) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for metricValue(t, api, "faascope_queue_appended_records_total") < n {
+	deadline := time.Now().Add(60 * time.Second)
+	for metricValue(t, api, name) < min {
 		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %.0f records acknowledged after 30s", n)
+			t.Fatalf("%s stayed below %.0f for 60s: %s", name, min, logs.String())
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -156,16 +173,8 @@ func waitAppended(t *testing.T, api string, n float64) {
 // loadgen sends at a steady rate, restores it, and checks that after the
 // queue drains the function list equals the truth.
 func TestClickHouseOutageLosesNothing(t *testing.T) {
-	db := chtest.NewDatabase(t)
-	proxy := chtest.NewProxy(t, chtest.Addr())
-	grpcAddr, api := freeAddr(t), freeAddr(t)
-	args := []string{"serve", "--clickhouse-addr", proxy.Addr(), "--clickhouse-database", db.Database,
-		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
-		"--data-dir", t.TempDir(), "--log-level", "error"}
 	var logs bytes.Buffer
-	serve := startChild(t, args, &logs)
-	t.Cleanup(func() { _ = serve.Process.Signal(syscall.SIGTERM); _ = serve.Wait() })
-	waitReady(t, api, &logs)
+	proxy, grpcAddr, api := startProxiedServe(t, &logs)
 
 	// loadgen sends in real time at a steady rate; the line to ClickHouse
 	// is cut in the middle (3 s, or FAASCOPE_TEST_OUTAGE, e.g. 60s).
@@ -176,18 +185,8 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	truthFile := filepath.Join(t.TempDir(), "truth.json")
-	done := make(chan string, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr,
-			"--duration", (outage + 3*time.Second).String(), "--rate", "300", "--seed", "5",
-			"--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
-			done <- errOut.String()
-			return
-		}
-		done <- ""
-	}()
+	truthFile, done := startLoadgen(t, grpcAddr, "--duration", (outage + 3*time.Second).String(),
+		"--rate", "300", "--seed", "5")
 	time.Sleep(1500 * time.Millisecond)
 	proxy.SetDown(true)
 	time.Sleep(outage / 2)
@@ -207,37 +206,14 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 // queue is full, keeps retrying, and once ClickHouse is back every span is
 // stored exactly once.
 func TestFullQueueBacksOffAndLosesNothing(t *testing.T) {
-	db := chtest.NewDatabase(t)
-	proxy := chtest.NewProxy(t, chtest.Addr())
-	grpcAddr, api := freeAddr(t), freeAddr(t)
-	args := []string{"serve", "--clickhouse-addr", proxy.Addr(), "--clickhouse-database", db.Database,
-		"--otlp-grpc-addr", grpcAddr, "--otlp-http-addr", freeAddr(t), "--api-addr", api,
-		"--data-dir", t.TempDir(), "--log-level", "error"}
 	var logs bytes.Buffer
-	cmd := startChildEnv(t, args, &logs, "FAASCOPE_COLLECTOR_QUEUE_SEGMENT_BYTES=2097152", "FAASCOPE_COLLECTOR_QUEUE_MAX_BYTES=4194304")
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	waitReady(t, api, &logs)
+	proxy, grpcAddr, api := startProxiedServe(t, &logs,
+		"FAASCOPE_COLLECTOR_QUEUE_SEGMENT_BYTES=2097152", "FAASCOPE_COLLECTOR_QUEUE_MAX_BYTES=4194304")
 	proxy.SetDown(true)
 
-	truthFile := filepath.Join(t.TempDir(), "truth.json")
-	done := make(chan string, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		if code := run(context.Background(), []string{"loadgen", "--endpoint", grpcAddr, "--backfill", "3d",
-			"--end", "2026-11-20T12:00:00Z", "--seed", "11", "--truth", truthFile, "--quiet"}, nil, &out, &errOut); code != 0 {
-			done <- errOut.String()
-			return
-		}
-		done <- ""
-	}()
+	truthFile, done := startLoadgen(t, grpcAddr, "--backfill", "3d", "--end", "2026-11-20T12:00:00Z", "--seed", "11")
 	// ~125,000 invocations need more than 4 MiB of queue: wait for refusals.
-	deadline := time.Now().Add(60 * time.Second)
-	for metricValue(t, api, "faascope_queue_refused_records_total") <= 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the queue never refused anything: %s", logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitMetric(t, api, "faascope_queue_refused_records_total", 1, &logs)
 	proxy.SetDown(false)
 	if msg := <-done; msg != "" {
 		t.Fatalf("loadgen gave up: %s", msg)

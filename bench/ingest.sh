@@ -45,7 +45,7 @@ for proto in grpc http/protobuf; do
   out=$(loadgen "$proto" "$endpoint")
   # Accepted means durable in the queue; committed means in ClickHouse:
   # wait for the shipper to drain the queue.
-  until curl -fsS http://127.0.0.1:28080/metrics | grep -x 'faascope_queue_depth_records 0' >/dev/null; do sleep 0.1; done
+  until curl -fsS "$API/metrics" | grep -x 'faascope_queue_depth_records 0' >/dev/null; do sleep 0.1; done
   t1=$(date +%s.%N)
   cpu1=$(cpu_seconds "$FAASCOPE_PID"); ch1=$(cpu_seconds "$CH_PID")
   rows=$(sql "SELECT count() FROM invocations")

@@ -2,23 +2,10 @@
 # managed ClickHouse in a scratch directory, and run SQL on that ClickHouse.
 # Source it; it expects to run from the repository root.
 
-# start_faascope DIR: starts bin/faascope serve with data under DIR on the
-# bench ports; sets FAASCOPE_PID, CH_HTTP (ClickHouse HTTP address) and CH_PID.
+# start_faascope DIR: start_faascope_at on the bench's default ports
+# (API 28080, OTLP gRPC 24317, OTLP HTTP 24318).
 start_faascope() {
-  local dir=$1
-  mkdir -p "$dir"
-  bin/faascope serve --data-dir "$dir/data" \
-    --otlp-grpc-addr 127.0.0.1:24317 --otlp-http-addr 127.0.0.1:24318 --api-addr 127.0.0.1:28080 \
-    --log-level info 2>"$dir/serve.log" &
-  FAASCOPE_PID=$!
-  for _ in $(seq 1 120); do
-    if curl -fsS http://127.0.0.1:28080/readyz >/dev/null 2>&1; then break; fi
-    kill -0 "$FAASCOPE_PID" || { cat "$dir/serve.log"; return 1; }
-    sleep 0.5
-  done
-  CH_HTTP=$(grep -o 'http_addr=[0-9.:]*' "$dir/serve.log" | head -1 | cut -d= -f2)
-  CH_PID=$(pgrep -P "$FAASCOPE_PID" clickhouse | head -1)
-  [ -n "$CH_HTTP" ] && [ -n "$CH_PID" ] || { echo "cannot find the managed ClickHouse in $dir/serve.log" >&2; return 1; }
+  start_faascope_at "$1" 28080 24317 24318
 }
 
 stop_faascope() {
@@ -50,11 +37,11 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# start_faascope_at DIR API_PORT OTLP_GRPC_PORT OTLP_HTTP_PORT: start_faascope
-# on other ports, so a bench can run while another bench holds the default
-# ones (the readiness probe would otherwise answer from the other server).
-# Refuses to start when any of the ports is taken. Sets FAASCOPE_PID, CH_HTTP,
-# CH_PID and API (the API base URL).
+# start_faascope_at DIR API_PORT OTLP_GRPC_PORT OTLP_HTTP_PORT: starts
+# bin/faascope serve with data under DIR on these ports, and waits until it is
+# ready. Refuses to start when any port is taken (the readiness probe would
+# otherwise answer from another server). Sets FAASCOPE_PID, CH_HTTP (the
+# managed ClickHouse's HTTP address), CH_PID and API (the API base URL).
 start_faascope_at() {
   local dir=$1 port
   for port in "$2" "$3" "$4"; do

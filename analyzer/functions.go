@@ -158,16 +158,16 @@ type span struct{ From, To time.Time }
 // minutes around them, and the seconds at the ends. Empty pieces have
 // From == To.
 type tiers struct {
-	hours                    span
-	minutesBefore, minsAfter span
-	rawBefore, rawAfter      span
+	hours                       span
+	minutesBefore, minutesAfter span
+	rawBefore, rawAfter         span
 }
 
 func splitRange(from, to time.Time) tiers {
 	m0, m1 := ceilTo(from, time.Minute), to.Truncate(time.Minute)
 	if !m0.Before(m1) { // no whole minute inside: all raw
 		return tiers{rawBefore: span{from, to}, rawAfter: span{to, to}, hours: span{to, to},
-			minutesBefore: span{to, to}, minsAfter: span{to, to}}
+			minutesBefore: span{to, to}, minutesAfter: span{to, to}}
 	}
 	h0, h1 := ceilTo(m0, time.Hour), m1.Truncate(time.Hour)
 	if !h0.Before(h1) { // no whole hour inside: minutes only
@@ -175,7 +175,7 @@ func splitRange(from, to time.Time) tiers {
 	}
 	return tiers{
 		hours:         span{h0, h1},
-		minutesBefore: span{m0, h0}, minsAfter: span{h1, m1},
+		minutesBefore: span{m0, h0}, minutesAfter: span{h1, m1},
 		rawBefore: span{from, m0}, rawAfter: span{m1, to},
 	}
 }
@@ -191,7 +191,7 @@ func ceilTo(t time.Time, d time.Duration) time.Time {
 func (r *Reader) counts(ctx context.Context, tenant string, from, to time.Time) (map[FunctionKey]*functionCounts, error) {
 	p := splitRange(from, to)
 	var args []any
-	for _, piece := range []span{p.hours, p.minutesBefore, p.minsAfter, p.rawBefore, p.rawAfter} {
+	for _, piece := range []span{p.hours, p.minutesBefore, p.minutesAfter, p.rawBefore, p.rawAfter} {
 		args = append(args, tenant, piece.From, piece.To)
 	}
 	rows, err := r.conn.Query(ctx, countsQuery, append(args, MaxFunctions+1)...)

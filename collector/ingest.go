@@ -95,7 +95,7 @@ func isRetryable(err error) bool {
 // Ingest normalizes td and waits until its records are committed. It returns
 // an error only when nothing of the request was acknowledged; the caller maps
 // it to the protocol's answer (retryable or not, see isRetryable).
-// tenant, from Authorize, is stamped on every record.
+// tenant, from Authorize, is the tenant of every record.
 func (in *Ingester) Ingest(ctx context.Context, protocol, tenant string, td ptrace.Traces) (IngestResult, error) {
 	began := time.Now()
 	defer func() { in.stats.latency.WithLabelValues(protocol).Observe(time.Since(began).Seconds()) }()
@@ -104,12 +104,7 @@ func (in *Ingester) Ingest(ctx context.Context, protocol, tenant string, td ptra
 		spans.WithLabelValues(protocol, "rejected", "too_many_spans").Add(float64(n))
 		return IngestResult{}, fmt.Errorf("%w: %d spans, at most %d; send smaller batches", errTooManySpans, n, in.limits.MaxSpansPerRequest)
 	}
-	res := in.norm.Normalize(td)
-	if tenant != "" {
-		for i := range res.Records {
-			res.Records[i].Tenant = tenant
-		}
-	}
+	res := in.norm.NormalizeFor(td, tenant)
 	for kind, c := range res.RejectedBy {
 		if c > 0 {
 			spans.WithLabelValues(protocol, "rejected", RejectReasonNames[kind]).Add(float64(c))

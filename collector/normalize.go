@@ -79,7 +79,13 @@ var RejectReasonNames = [rejectKinds]string{
 // Normalize maps every span of td. It never panics: a bug that would panic
 // rejects the request instead, so the exporter gets an answer and the
 // process keeps serving.
-func (n *Normalizer) Normalize(td ptrace.Traces) (out Result) {
+func (n *Normalizer) Normalize(td ptrace.Traces) Result {
+	return n.NormalizeFor(td, n.tenant)
+}
+
+// NormalizeFor is Normalize with the records' tenant given per call (the
+// tenant of the export's token).
+func (n *Normalizer) NormalizeFor(td ptrace.Traces, tenant string) (out Result) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = Result{Rejected: safeSpanCount(td), RejectReasons: []string{fmt.Sprintf("internal error normalizing request: %v", p)}}
@@ -89,7 +95,7 @@ func (n *Normalizer) Normalize(td ptrace.Traces) (out Result) {
 	st.res.Records = make([]schemas.Invocation, 0, td.SpanCount())
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		rctx := resourceCtx{rs: rss.At(i)}
+		rctx := resourceCtx{rs: rss.At(i), tenant: tenant}
 		rctx.res.read(rctx.rs.Resource().Attributes())
 		sss := rctx.rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
@@ -240,7 +246,7 @@ func (n *Normalizer) throttle(span ptrace.Span, sp *attrSet, rctx *resourceCtx) 
 		return schemas.Invocation{}, false
 	}
 	rec := schemas.Invocation{
-		Tenant: n.tenant, Provider: c.provider, Platform: c.platform, Region: c.region,
+		Tenant: rctx.tenant, Provider: c.provider, Platform: c.platform, Region: c.region,
 		AccountID: c.account, FunctionName: c.name, FunctionID: c.functionID, InvokedARN: c.invokedARN,
 		Type: schemas.RecordThrottle, Outcome: schemas.OutcomeThrottled,
 		ColdStartSource: schemas.ColdUnknown,
@@ -259,7 +265,7 @@ func (n *Normalizer) throttle(span ptrace.Span, sp *attrSet, rctx *resourceCtx) 
 // function's identity and the span's ids and timing.
 func (n *Normalizer) base(span ptrace.Span, sp *attrSet, rctx *resourceCtx, typ schemas.RecordType) schemas.Invocation {
 	res := &rctx.res
-	rec := schemas.Invocation{Tenant: n.tenant, Type: typ}
+	rec := schemas.Invocation{Tenant: rctx.tenant, Type: typ}
 	resolveIdentity(&rec, sp, res)
 	rec.Version = first(sp.version, res.version)
 	rec.Runtime = rctx.runtime(sp)
@@ -499,6 +505,7 @@ type resourceCtx struct {
 	resRuntime     string
 	resRuntimeDone bool
 	truncated      int // attribute keys and values cut, for Result.Truncated
+	tenant         string
 }
 
 // runtime is "process.runtime.name process.runtime.version", else the SDK

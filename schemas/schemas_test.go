@@ -169,3 +169,37 @@ func TestRollupAndInstancesFollowInserts(t *testing.T) {
 		t.Errorf("instance first seen %d, want the earliest start %d whatever the arrival order", first, want)
 	}
 }
+
+func TestUsageRollupSumsWhatPricesNeed(t *testing.T) {
+	db := migrated(t)
+	ctx := context.Background()
+	cold := record("fn", 5*time.Second)
+	cold.BillingPlan, cold.MemoryMB, cold.BilledMemoryMB = "aws_lambda", 512, 512
+	cold.ColdStart, cold.ColdStartSource = true, schemas.ColdExplicit
+	cold.DurationMs, cold.InitDurationMs, cold.BilledDurationMs = 26.12, 607.83, 634 // ceil(26.12+607.83)
+	warm := record("fn", 6*time.Second)
+	warm.BillingPlan, warm.MemoryMB, warm.BilledMemoryMB = "aws_lambda", 512, 512
+	warm.Outcome = schemas.OutcomeTimeout
+	throttle := record("fn", 7*time.Second)
+	throttle.Type, throttle.Outcome, throttle.BilledDurationMs = schemas.RecordThrottle, schemas.OutcomeThrottled, 0
+	if err := schemas.InsertInvocations(ctx, db.Conn, []schemas.Invocation{cold, warm}); err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.InsertInvocations(ctx, db.Conn, []schemas.Invocation{throttle}); err != nil {
+		t.Fatal(err)
+	}
+	var inv, tmo, thr, colds, initCount, billedMs, mbms, initMbms uint64
+	var coldMs float64
+	err := db.Conn.QueryRow(ctx, `SELECT sum(invocations), sum(timeouts), sum(throttles), sum(cold_starts),
+		sum(init_ms_count), sum(billed_ms), sum(billed_mb_ms), sum(init_billed_mb_ms), sum(cold_duration_ms_sum)
+		FROM function_usage_hour WHERE function_name = 'fn'`).Scan(&inv, &tmo, &thr, &colds, &initCount, &billedMs, &mbms, &initMbms, &coldMs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv != 2 || tmo != 1 || thr != 1 || colds != 1 || initCount != 1 || coldMs != 26.12 {
+		t.Errorf("counts: invocations %d timeouts %d throttles %d cold %d inits %d cold ms %v", inv, tmo, thr, colds, initCount, coldMs)
+	}
+	if billedMs != 644 || mbms != 644*512 || initMbms != (634-27)*512 {
+		t.Errorf("billed: ms %d mb_ms %d init mb_ms %d, want 644, %d, %d", billedMs, mbms, initMbms, 644*512, (634-27)*512)
+	}
+}

@@ -3,17 +3,19 @@ package billing
 import "time"
 
 // Plan names a provider's pay-per-use price plan. A plan decides how an
-// invocation's duration and memory are metered (rounding, minimums, steps) and,
-// later, which price list applies.
+// invocation's duration and memory are metered (rounding, minimums, steps) and
+// which catalog plan prices it. A price override file can add plans with
+// other ids (custom runtimes); they meter like PlanGeneric.
 type Plan string
 
 const (
-	PlanAWSLambda        Plan = "aws_lambda"         // on-demand; 1 ms rounding; INIT billed from 2025-08-01
-	PlanGCPFunctionsGen1 Plan = "gcp_functions_gen1" // Cloud Functions 1st gen; 100 ms rounding
-	PlanGCPCloudRun      Plan = "gcp_cloud_run"      // Cloud Run functions / services, request-based; 100 ms rounding
-	PlanAzureConsumption Plan = "azure_consumption"  // 1 ms, min 100 ms; memory in 128 MB steps, 128..1536 MB
-	PlanAzureFlex        Plan = "azure_flex"         // min 1000 ms then 100 ms steps; instance memory 512/2048/4096 MB
-	PlanGeneric          Plan = "generic"            // any other runtime: 1 ms rounding, configured memory
+	PlanAWSLambda         Plan = "aws_lambda"         // on-demand; 1 ms rounding; INIT billed from 2025-08-01
+	PlanGCPFunctionsGen1  Plan = "gcp_functions_gen1" // Cloud Functions 1st gen; 100 ms rounding
+	PlanGCPCloudRun       Plan = "gcp_cloud_run"      // Cloud Run functions / services, request-based; 100 ms rounding
+	PlanAzureConsumption  Plan = "azure_consumption"  // 1 ms, min 100 ms; memory in 128 MB steps, 128..1536 MB
+	PlanAzureFlex         Plan = "azure_flex"         // min 1000 ms then 100 ms steps; instance memory 512/2048/4096 MB
+	PlanCloudflareWorkers Plan = "cloudflare_workers" // Workers Standard: billed on CPU time, duration metered at 1 ms
+	PlanGeneric           Plan = "generic"            // any other runtime: 1 ms rounding, configured memory
 )
 
 // Usage is what a trace tells about one invocation, the input of a Meter.

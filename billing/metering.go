@@ -22,6 +22,7 @@ var (
 	gcpCloudRunMeter      Meter = stepMeter{plan: PlanGCPCloudRun, step: 100}
 	azureConsumptionMeter Meter = azureConsumption{}
 	azureFlexMeter        Meter = azureFlex{}
+	cloudflareMeter       Meter = stepMeter{plan: PlanCloudflareWorkers, step: 1}
 	genericMeter          Meter = stepMeter{plan: PlanGeneric, step: 1}
 )
 
@@ -39,6 +40,8 @@ func MeterFor(p Plan) Meter {
 		return azureConsumptionMeter
 	case PlanAzureFlex:
 		return azureFlexMeter
+	case PlanCloudflareWorkers:
+		return cloudflareMeter
 	default:
 		return genericMeter
 	}
@@ -47,8 +50,9 @@ func MeterFor(p Plan) Meter {
 // DefaultPlan is the plan assumed for a platform when the telemetry does not
 // name one. The platform decides; the provider is only consulted when the
 // platform is unknown, and only where one plan is the obvious default
-// (Lambda on-demand, Azure Consumption). Flex Consumption and Cloud Run
-// functions (gen2) must be named explicitly because traces cannot tell them apart.
+// (Lambda on-demand, Azure Consumption, Cloudflare Workers Standard). Flex
+// Consumption and Cloud Run functions (gen2) must be named explicitly because
+// traces cannot tell them apart.
 func DefaultPlan(provider, platform string) Plan {
 	switch platform {
 	case "aws_lambda":
@@ -65,6 +69,8 @@ func DefaultPlan(provider, platform string) Plan {
 			return PlanAWSLambda
 		case "azure":
 			return PlanAzureConsumption
+		case "cloudflare":
+			return PlanCloudflareWorkers
 		}
 	}
 	return PlanGeneric
@@ -75,7 +81,7 @@ func DefaultPlan(provider, platform string) Plan {
 func ParsePlan(s string) (Plan, bool) {
 	switch p := Plan(strings.ToLower(strings.TrimSpace(s))); p {
 	case PlanAWSLambda, PlanGCPFunctionsGen1, PlanGCPCloudRun,
-		PlanAzureConsumption, PlanAzureFlex, PlanGeneric:
+		PlanAzureConsumption, PlanAzureFlex, PlanCloudflareWorkers, PlanGeneric:
 		return p, true
 	}
 	return "", false

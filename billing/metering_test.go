@@ -71,6 +71,7 @@ func TestMeter(t *testing.T) {
 		{"azure flex above 4096 capped", PlanAzureFlex, Usage{DurationMs: 1500, MemoryMB: 8192}, Metered{1500, 4096}},
 
 		// Generic: 1 ms, configured memory.
+		{"cloudflare 1 ms", PlanCloudflareWorkers, Usage{DurationMs: 7.01, MemoryMB: 128}, Metered{8, 128}},
 		{"generic 1 ms", PlanGeneric, Usage{DurationMs: 7.01, MemoryMB: 300}, Metered{8, 300}},
 		{"unknown plan is generic", Plan("vercel"), Usage{DurationMs: 7.01, MemoryMB: 300}, Metered{8, 300}},
 
@@ -94,7 +95,7 @@ func TestMeter(t *testing.T) {
 }
 
 func TestMeterForPlan(t *testing.T) {
-	for _, p := range []Plan{PlanAWSLambda, PlanGCPFunctionsGen1, PlanGCPCloudRun, PlanAzureConsumption, PlanAzureFlex, PlanGeneric} {
+	for _, p := range []Plan{PlanAWSLambda, PlanGCPFunctionsGen1, PlanGCPCloudRun, PlanAzureConsumption, PlanAzureFlex, PlanCloudflareWorkers, PlanGeneric} {
 		if got := MeterFor(p).Plan(); got != p {
 			t.Errorf("MeterFor(%q).Plan() = %q", p, got)
 		}
@@ -117,6 +118,7 @@ func TestDefaultPlan(t *testing.T) {
 		{"azure", "azure_functions", PlanAzureConsumption},
 		{"aws", "", PlanAWSLambda},
 		{"azure", "", PlanAzureConsumption},
+		{"cloudflare", "", PlanCloudflareWorkers},
 		{"gcp", "", PlanGeneric},
 		{"aws", "aws_app_runner", PlanGeneric},
 		{"alibaba_cloud", "alibaba_cloud_fc", PlanGeneric},
@@ -141,6 +143,7 @@ func TestParsePlan(t *testing.T) {
 		{"azure_consumption", PlanAzureConsumption, true},
 		{" Azure_Flex ", PlanAzureFlex, true},
 		{"generic", PlanGeneric, true},
+		{"Cloudflare_Workers", PlanCloudflareWorkers, true},
 		{"", "", false},
 		{"azure", "", false},
 		{"aws_lambda_edge", "", false},

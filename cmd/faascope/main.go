@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -18,6 +19,7 @@ Usage:
   faascope serve   [flags]   run the OTLP receivers, writer and API
   faascope migrate [flags]   apply the ClickHouse schema and exit
   faascope loadgen [flags]   send realistic FaaS traffic over OTLP, with its ground truth
+  faascope cost estimate [flags]   price a workload from flags with the price catalog
   faascope version           print the version
 
 Run "faascope <command> -h" for the flags of a command.
@@ -43,6 +45,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		err = runMigrate(ctx, args[1:], environ, stderr)
 	case "loadgen":
 		err = runLoadgen(ctx, args[1:], environ, stdout, stderr)
+	case "cost":
+		return runCost(args[1:], time.Now(), stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "faascope", version)
 	case "help", "-h", "--help":

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/billing"
 	"github.com/faascope/faascope/internal/chtest"
 	"github.com/faascope/faascope/schemas"
 )
@@ -63,7 +64,7 @@ func platform(p string) opt { return func(r *schemas.Invocation) { r.Platform = 
 
 func list(t *testing.T, r *analyzer.Reader, from, to time.Duration) map[string]analyzer.FunctionSummary {
 	t.Helper()
-	got, err := r.Functions(context.Background(), analyzer.FunctionFilter{Tenant: "t1", From: t0.Add(from), To: t0.Add(to)})
+	got, err := r.Functions(context.Background(), analyzer.Filter{Tenant: "t1", From: t0.Add(from), To: t0.Add(to)}, analyzer.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +195,7 @@ func TestRowsWithoutAccountJoinTheirFunction(t *testing.T) {
 	if c := all["java-fn"]; c.AccountID != "1" || c.Invocations != 1 || c.ColdStarts != 2 || c.Throttles != 1 {
 		t.Errorf("java-fn = %+v, want account 1 with 1 invocation, 2 cold starts (init spans), 1 throttle", c)
 	}
-	got, err := r.Functions(context.Background(), analyzer.FunctionFilter{Tenant: "t1", From: t0, To: t0.Add(time.Hour)})
+	got, err := r.Functions(context.Background(), analyzer.Filter{Tenant: "t1", From: t0, To: t0.Add(time.Hour)}, analyzer.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,13 +220,20 @@ func TestTenantsDoNotSeeEachOther(t *testing.T) {
 
 func TestFilterValidation(t *testing.T) {
 	r := store(t)
-	for _, f := range []analyzer.FunctionFilter{
+	for _, f := range []analyzer.Filter{
 		{Tenant: "", From: t0, To: t0.Add(time.Hour)},
 		{Tenant: "t1", From: t0, To: t0},
 		{Tenant: "t1", From: t0.Add(time.Hour), To: t0},
 	} {
-		if _, err := r.Functions(context.Background(), f); err == nil {
+		if _, err := r.Functions(context.Background(), f, analyzer.ListOptions{}); err == nil {
 			t.Errorf("filter %+v accepted", f)
 		}
 	}
+}
+
+func billingCatalog() *billing.Catalog { return billing.DefaultCatalog() }
+
+// freeTierExcept applies the free tier to every account but one.
+func freeTierExcept(acct string) billing.FreeTierPolicy {
+	return billing.FreeTierPolicy{Default: true, Accounts: map[string]bool{acct: false}}
 }

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Query latency of GET /api/v1/functions as the invocations table grows.
+# Query latency of the function list, the function detail and the monthly
+# costs (GET /api/v1/functions, /functions/{id}, /costs) as the invocations
+# table grows.
 # faascope serve runs on its own managed ClickHouse in a scratch directory;
 # the invocations table is filled server-side with INSERT ... SELECT FROM
-# numbers() (the materialized views fire as on real ingest, so function_minute
-# and instances fill like they do in production), in cumulative tiers. After
+# numbers() (the materialized views fire as on real ingest, so the hour
+# rollups and instances fill like they do in production), in cumulative tiers. After
 # each tier: wait for background merges, OPTIMIZE ... FINAL the rollups (what
-# a long-running table settles to), then time /api/v1/functions?from=30d and
-# a range whose ends are not minute-aligned (RFC 3339 with seconds: the partial
-# minutes are read from raw rows), 3 warm-up + 50 timed requests each, and
-# check the API's counts against the stored rows (exact: the range covers all
-# rows and both of its ends are unaligned).
+# a long-running table settles to), then time /api/v1/functions?from=30d, a
+# list whose ends are not minute-aligned (RFC 3339 with seconds: the partial
+# hours are read from raw rows), the detail of the most invoked function over
+# 30 days, and /costs for the month before T0 (by function, free tier and
+# line items), 3 warm-up + 50 timed requests each, and check the API's counts
+# against the stored rows (exact: the range covers all rows and both of its
+# ends are unaligned).
 #
 # Usage: [CHUNK=10000000] [MERGE_WAIT=120] [OPTIMIZE_INVOCATIONS=0] \
 #        [API_PORT=28187 OTLP_GRPC_PORT=28317 OTLP_HTTP_PORT=28318] \
@@ -38,16 +42,15 @@
 #
 # Why not OPTIMIZE TABLE invocations FINAL: it rewrites every raw row. On the
 # shared 2-vCPU bench machine it took 6.0 s at 1M rows (~170k rows/s; by
-# rows/s ~1 min at 10M and ~10 min at 100M, not measured there), while
-# function_minute FINAL took 4.1 s at 1M and 14.4 s at 10M. /api/v1/functions
-# reads raw rows only for the two partial edge minutes, which daily-partition
+# rows/s ~1 min at 10M and ~10 min at 100M, not measured there). The API
+# reads raw rows only for the two partial edge hours, which daily-partition
 # and primary-key pruning find whatever the part count, so the script waits
 # for background merges (up to MERGE_WAIT s, what production gets) and leaves
-# invocations alone; OPTIMIZE_INVOCATIONS=1 optimizes it too. function_minute
-# and instances are optimized: the rollup query reads every part of the range.
+# invocations alone; OPTIMIZE_INVOCATIONS=1 optimizes it too. The hour
+# rollups and instances are optimized: their queries read every part of the range.
 #
 # Memory: an INSERT ... SELECT squashes ~1M-row blocks, and each block runs
-# the materialized views (~1M function_minute groups with t-digest states).
+# the materialized views (hour groups with t-digest states, plain sums, instances).
 # CHUNK rows go in one statement; the script reports the largest insert's
 # peak memory next to the server's max_memory_usage.
 set -euo pipefail
@@ -86,6 +89,8 @@ day=86400
 check_from=$(iso $((t0 - 30 * day - 13))); check_to=$(iso $((t0 + 47)))
 # 29 days inside the data, both ends not minute-aligned: the edge minutes hold rows.
 unal_from=$(iso $((t0 - 29 * day + 17))); unal_to=$(iso $((t0 - 3600 - 17)))
+# The month before T0's: mostly covered by the 30 days of data.
+cost_month=$(date -u -d "$(date -u -d "@$t0" +%Y-%m-01) - 1 day" +%Y-%m)
 
 # insert_rows OFFSET COUNT: rows g = OFFSET .. OFFSET+COUNT-1 in one statement.
 insert_rows() {
@@ -176,8 +181,8 @@ measure() {
 echo "machine: $(machine); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ClickHouse $(sql 'SELECT version()'), max_memory_usage $(sql "SELECT value FROM system.settings WHERE name = 'max_memory_usage'"); data ends at T0 = $(iso "$t0"); CHUNK=$chunk"
 echo
-echo "| stored invocations | insert rows/s | /functions 30d p50 ms | p95 | max | unaligned range p50 | p95 | invocations bytes/row | function_minute bytes |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| stored invocations | insert rows/s | /functions 30d p50 ms | p95 | max | unaligned list p50 | p95 | detail 30d p50 | p95 | costs month p50 | p95 | invocations bytes/row |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 stored=0
 script_start=$(now)
@@ -199,18 +204,17 @@ for tier in "${tiers[@]}"; do
   last_tier=$tier
 
   merge_s=$(wait_merges)
-  t=$(now); sql "OPTIMIZE TABLE function_minute FINAL"; fm_s=$(elapsed "$t")
-  sql "OPTIMIZE TABLE function_hour FINAL"
-  t=$(now); sql "OPTIMIZE TABLE instances FINAL"; in_s=$(elapsed "$t")
+  t=$(now); sql "OPTIMIZE TABLE function_hour FINAL"; sql "OPTIMIZE TABLE function_usage_hour FINAL"; fm_s=$(elapsed "$t")
+  t=$(now); sql "OPTIMIZE TABLE instance_days FINAL"; in_s=$(elapsed "$t")
   inv_opt=no
   if [ "${OPTIMIZE_INVOCATIONS:-0}" = 1 ]; then
     t=$(now); sql "OPTIMIZE TABLE invocations FINAL"; inv_opt=$(printf '%.1fs' "$(elapsed "$t")")
   fi
   parts=$(sql "SELECT table, count(), sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'faascope' GROUP BY table ORDER BY table")
-  log "tier $tier: waited ${merge_s}s for merges; OPTIMIZE FINAL function_minute $(printf '%.1f' "$fm_s")s, instances $(printf '%.1f' "$in_s")s, invocations $inv_opt; active parts (table, parts, rows, bytes): $(tr '\t\n' ' ;' <<<"$parts")"
+  log "tier $tier: waited ${merge_s}s for merges; OPTIMIZE FINAL function_hour + function_usage_hour $(printf '%.1f' "$fm_s")s, instances $(printf '%.1f' "$in_s")s, invocations $inv_opt; active parts (table, parts, rows, bytes): $(tr '\t\n' ' ;' <<<"$parts")"
 
   # Exactness: the covering unaligned range must count every stored row.
-  body=$(curl -fsS "$API/api/v1/functions?from=$check_from&to=$check_to")
+  body=$(curl -fsS "$API/api/v1/functions?from=$check_from&to=$check_to&limit=1000")
   read -r api_inv api_err api_tmo api_thr api_cold nfn < <(python3 -c '
 import json, sys
 f = json.load(sys.stdin)["functions"]
@@ -224,15 +228,17 @@ print(*(sum(x[k] for x in f) for k in ("invocations", "errors", "timeouts", "thr
     echo "check FAILED at tier $tier" >&2; exit 1
   fi
 
+  top=$(python3 -c 'import json, sys, urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["functions"][0]["id"], safe=""))' <<<"$body")
   read -r p50 p95 pmax < <(measure "$API/api/v1/functions?from=30d")
   read -r u50 u95 _ < <(measure "$API/api/v1/functions?from=$unal_from&to=$unal_to")
+  read -r d50 d95 _ < <(measure "$API/api/v1/functions/$top?from=30d")
+  read -r c50 c95 _ < <(measure "$API/api/v1/costs?month=$cost_month")
   inv_bpr=$(awk -F'\t' '$1 == "invocations" { printf "%.1f", $4 / $3 }' <<<"$parts")
-  fm=$(awk -F'\t' '$1 == "function_minute" { printf "%.1f MiB (%d rows)", $4 / 1048576, $3 }' <<<"$parts")
-  echo "| $tier | $rate | $p50 | $p95 | $pmax | $u50 | $u95 | $inv_bpr | $fm |"
+  echo "| $tier | $rate | $p50 | $p95 | $pmax | $u50 | $u95 | $d50 | $d95 | $c50 | $c95 | $inv_bpr |"
   log "tier $tier: took $(printf '%.0f' "$(elapsed "$tier_start")")s in all"
 done
 
 echo
-echo "unaligned range: from=$unal_from to=$unal_to; check range: from=$check_from to=$check_to"
+echo "unaligned range: from=$unal_from to=$unal_to; check range: from=$check_from to=$check_to; detail: the most invoked function; costs: month=$cost_month"
 echo "$warmup warm-up + $timed timed sequential requests per range; total $(printf '%.0f' "$(elapsed "$script_start")")s"
 printf '%s\n' "${notes[@]}"

@@ -7,52 +7,85 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/faascope/faascope/analyzer"
-	"github.com/faascope/faascope/schemas"
 )
+
+// span is the range an answer covers, as the caller sent it.
+type span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
 
 // functionsResponse is the body of GET /api/v1/functions.
 type functionsResponse struct {
-	From      time.Time                  `json:"from"`
-	To        time.Time                  `json:"to"`
+	span
+	Total     int                        `json:"total"`
 	Functions []analyzer.FunctionSummary `json:"functions"`
 	Truncated bool                       `json:"truncated"`
+	Limit     int                        `json:"limit"`
+	Offset    int                        `json:"offset"`
 }
 
-// timeRange reads ?from=&to= (default: the last DefaultRange up to now).
-func (s *Server) timeRange(c *gin.Context) (time.Time, time.Time, error) {
-	now := s.deps.Now().UTC()
-	to, err := parseTime(c.Query("to"), now, now)
-	if err != nil {
-		return time.Time{}, time.Time{}, badRequest("to: " + err.Error())
-	}
-	from, err := parseTime(c.Query("from"), now, to.Add(-s.cfg.DefaultRange))
-	if err != nil {
-		return time.Time{}, time.Time{}, badRequest("from: " + err.Error())
-	}
-	switch {
-	case !to.After(from):
-		return time.Time{}, time.Time{}, badRequest("from must be before to")
-	case to.Sub(from) > s.cfg.MaxRange:
-		return time.Time{}, time.Time{}, badRequest(fmt.Sprintf("range longer than the maximum of %s", s.cfg.MaxRange))
-	case !schemas.InDateTimeRange(from) || !schemas.InDateTimeRange(to):
-		return time.Time{}, time.Time{}, badRequest("times must lie between 1970-01-01 and 2106-02-07")
-	}
-	return from, to, nil
+// functionResponse is the body of GET /api/v1/functions/{id}: the detail
+// with the range it covers.
+type functionResponse struct {
+	span
+	analyzer.FunctionDetail
 }
 
 func (s *Server) listFunctions(c *gin.Context) (any, error) {
-	from, to, err := s.timeRange(c)
+	f, err := s.filter(c)
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.deps.Functions.Functions(c.Request.Context(), analyzer.FunctionFilter{
-		Tenant: c.GetString(tenantKey), From: from, To: to,
-	})
+	o, err := listOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.deps.Analyzer.Functions(c.Request.Context(), f, o)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list functions: %w", err)
 	}
-	if list.Functions == nil {
-		list.Functions = []analyzer.FunctionSummary{}
+	return functionsResponse{span: span{f.From, f.To}, Total: list.Total, Functions: list.Functions,
+		Truncated: list.Truncated, Limit: o.Limit, Offset: o.Offset}, nil
+}
+
+func (s *Server) function(c *gin.Context) (any, error) {
+	k, f, err := s.functionScope(c)
+	if err != nil {
+		return nil, err
 	}
-	return functionsResponse{From: from, To: to, Functions: list.Functions, Truncated: list.Truncated}, nil
+	d, err := s.deps.Analyzer.Function(c.Request.Context(), f, k)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read function %s: %w", k.ID(), err)
+	}
+	return functionResponse{span: span{f.From, f.To}, FunctionDetail: d}, nil
+}
+
+func (s *Server) functionSeries(c *gin.Context) (any, error) {
+	k, f, err := s.functionScope(c)
+	if err != nil {
+		return nil, err
+	}
+	step, err := stepParam(c)
+	if err != nil {
+		return nil, err
+	}
+	// ExactName: a name holding * or ? must not match other functions.
+	f.Provider, f.Account, f.Region, f.Function = k.Provider, k.AccountID, k.Region, analyzer.ExactName(k.FunctionName)
+	series, err := s.deps.Analyzer.Series(c.Request.Context(), f, step)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the series of function %s: %w", k.ID(), err)
+	}
+	return series, nil
+}
+
+// functionScope reads the {id} path segment (analyzer.FunctionKey.ID()) and
+// the scope.
+func (s *Server) functionScope(c *gin.Context) (analyzer.FunctionKey, analyzer.Filter, error) {
+	k, err := analyzer.ParseFunctionID(c.Param("id"))
+	if err != nil {
+		return k, analyzer.Filter{}, badRequest(err.Error())
+	}
+	f, err := s.scope(c)
+	return k, f, err
 }

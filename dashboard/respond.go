@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/faascope/faascope/analyzer"
 )
 
 // apiError is an answer other than 200, rendered as {"error": {"code", "message"}}.
@@ -19,16 +22,23 @@ func (e *apiError) Error() string { return e.message }
 
 func badRequest(msg string) *apiError { return &apiError{http.StatusBadRequest, "bad_request", msg} }
 
-// handle adapts a handler that returns (payload, error) to gin: one place
-// renders every success and every error.
-func handle(fn func(c *gin.Context) (any, error)) gin.HandlerFunc {
+// handle adapts a route's handler to gin: it rejects query parameters the
+// route does not accept, and one place renders every success and every error.
+func (s *Server) handle(rt apiRoute) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		out, err := fn(c)
+		out, err := any(nil), checkParams(c.Request.URL.Query(), rt.params)
+		if err == nil {
+			out, err = rt.fn(c)
+		}
 		if err != nil {
-			writeError(c, toAPIError(err))
+			e := toAPIError(err)
+			if e.status >= http.StatusInternalServerError {
+				s.logger.Warn("API request failed", "path", c.Request.URL.Path, "err", err)
+			}
+			writeError(c, e)
 			return
 		}
-		c.JSON(http.StatusOK, out)
+		c.JSON(http.StatusOK, emptySlices(out))
 	}
 }
 
@@ -37,6 +47,10 @@ func toAPIError(err error) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.Is(err, analyzer.ErrInvalid):
+		return badRequest(err.Error())
+	case errors.Is(err, analyzer.ErrNotFound):
+		return &apiError{http.StatusNotFound, "not_found", err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{http.StatusGatewayTimeout, "timeout", "query timed out: " + err.Error()}
 	case errors.Is(err, context.Canceled):
@@ -48,4 +62,43 @@ func toAPIError(err error) *apiError {
 
 func writeError(c *gin.Context, e *apiError) {
 	c.AbortWithStatusJSON(e.status, gin.H{"error": gin.H{"code": e.code, "message": e.message}})
+}
+
+// emptySlices returns a deep copy of v (through structs, slices and
+// pointers; maps are shared) with every nil slice made empty: the API
+// promises arrays, and a client should never meet null where the OpenAPI
+// document says array. Copying leaves what the analyzer returned untouched.
+func emptySlices(v any) any {
+	if v == nil {
+		return nil
+	}
+	p := reflect.New(reflect.TypeOf(v))
+	p.Elem().Set(reflect.ValueOf(v))
+	fillSlices(p.Elem())
+	return p.Elem().Interface()
+}
+
+func fillSlices(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fillSlices(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		fresh := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(fresh, v)
+		v.Set(fresh)
+		for i := 0; i < v.Len(); i++ {
+			fillSlices(v.Index(i))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			fresh := reflect.New(v.Type().Elem())
+			fresh.Elem().Set(v.Elem())
+			v.Set(fresh)
+			fillSlices(fresh.Elem())
+		}
+	}
 }

@@ -12,23 +12,36 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/internal/auth"
 )
 
-// FunctionLister is what the function list needs from the analyzer.
-type FunctionLister interface {
-	Functions(ctx context.Context, f analyzer.FunctionFilter) (analyzer.FunctionList, error)
+// Analyzer answers the API's questions. Errors wrapping analyzer.ErrInvalid
+// become 400 with their message, analyzer.ErrNotFound 404.
+type Analyzer interface {
+	// Functions lists the functions matching f, ordered and paged by o.
+	Functions(ctx context.Context, f analyzer.Filter, o analyzer.ListOptions) (analyzer.FunctionList, error)
+	// Function details one function; analyzer.ErrNotFound when it has no rows in f's range.
+	Function(ctx context.Context, f analyzer.Filter, k analyzer.FunctionKey) (analyzer.FunctionDetail, error)
+	// Series buckets f's range by step (0: analyzer.ChooseStep); f may be narrowed to one function.
+	Series(ctx context.Context, f analyzer.Filter, step time.Duration) (analyzer.Series, error)
+	// ColdStarts reports the limit functions with the most cold starts.
+	ColdStarts(ctx context.Context, f analyzer.Filter, limit int) (analyzer.ColdStartReport, error)
+	// Costs prices one calendar month, or a part of it.
+	Costs(ctx context.Context, q analyzer.CostQuery) (analyzer.CostReport, error)
+	// Projection forecasts the cost of the month that holds now.
+	Projection(ctx context.Context, f analyzer.Filter, now time.Time) (analyzer.ProjectionReport, error)
 }
 
 // Deps are the services behind the API.
 type Deps struct {
-	Functions FunctionLister
+	Analyzer Analyzer
 	// Ready reports whether faascope can serve (storage reachable). Nil: always ready.
-	Ready    func(ctx context.Context) error
-	Gatherer prometheus.Gatherer // for /metrics; nil: no /metrics
+	Ready func(ctx context.Context) error
+	// Gatherer serves /metrics (nil: no /metrics), joined by the
+	// per-function gauges of Config.FunctionMetrics.
+	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
 	Now      func() time.Time    // nil: time.Now
 	Auth     *auth.Authenticator // nil: no authentication
@@ -36,11 +49,13 @@ type Deps struct {
 
 // Server is the API HTTP server.
 type Server struct {
-	cfg    Config
-	deps   Deps
-	logger *slog.Logger
-	http   *http.Server
-	lis    net.Listener
+	cfg       Config
+	deps      Deps
+	logger    *slog.Logger
+	gatherer  prometheus.Gatherer // deps.Gatherer plus fnMetrics; nil: no /metrics
+	fnMetrics *functionMetrics    // nil when disabled
+	http      *http.Server
+	lis       net.Listener
 }
 
 // New builds the server; Start binds it.
@@ -51,21 +66,34 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	return &Server{cfg: cfg, deps: deps, logger: deps.Logger.With("component", "api")}
+	s := &Server{cfg: cfg, deps: deps, logger: deps.Logger.With("component", "api"), gatherer: deps.Gatherer}
+	if deps.Gatherer != nil && deps.Analyzer != nil && cfg.FunctionMetrics.Enabled() {
+		// A registry of its own: the gauges are API output, not faascope's
+		// self-metrics, and the caller's registry stays untouched.
+		reg := prometheus.NewRegistry()
+		s.fnMetrics = newFunctionMetrics(cfg.FunctionMetrics, deps.Analyzer, deps.Now, s.logger, reg)
+		s.gatherer = prometheus.Gatherers{deps.Gatherer, reg}
+	}
+	return s
 }
 
 // Handler returns the routes (also used directly by tests).
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	// Function ids may hold escaped slashes: route on the raw path, then unescape.
+	r.UseRawPath, r.UnescapePathValues = true, true
 	r.Use(gin.Recovery())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
-	if s.deps.Gatherer != nil {
-		r.GET("/metrics", s.authorize, gin.WrapH(promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{})))
+	r.GET("/api/v1/openapi.json", serveOpenAPI)
+	if s.gatherer != nil {
+		r.GET("/metrics", s.authorize, s.metrics)
 	}
 	v1 := r.Group("/api/v1", s.authorize)
-	v1.GET("/functions", handle(s.listFunctions))
+	for _, rt := range s.apiRoutes() {
+		v1.GET(rt.path, s.handle(rt))
+	}
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &apiError{http.StatusNotFound, "not_found", "no route " + c.Request.URL.Path})
 	})
@@ -97,6 +125,9 @@ func (s *Server) Start() error {
 			s.logger.Error("API server stopped", "err", err)
 		}
 	}()
+	if s.fnMetrics != nil {
+		s.fnMetrics.start()
+	}
 	s.logger.Info("API listening", "addr", lis.Addr().String())
 	return nil
 }
@@ -109,10 +140,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.http == nil {
 		return nil
 	}
+	var errs []error
 	if err := s.http.Shutdown(ctx); err != nil {
-		return fmt.Errorf("cannot drain API requests: %w", err)
+		errs = append(errs, fmt.Errorf("cannot drain API requests: %w", err))
 	}
-	return nil
+	if s.fnMetrics != nil {
+		errs = append(errs, s.fnMetrics.shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 func (s *Server) readyz(c *gin.Context) {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/faascope/faascope/schemas"
 )
 
 // parseTime reads an API time: RFC 3339, unix seconds, or a duration before
@@ -40,4 +42,33 @@ func parseRelative(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("bad duration %q", s)
 	}
 	return d, nil
+}
+
+// checkInDateTime rejects times a ClickHouse DateTime cannot hold.
+func checkInDateTime(ts ...time.Time) error {
+	for _, t := range ts {
+		if !schemas.InDateTimeRange(t) {
+			return badRequest("times must lie between 1970-01-01 and 2106-02-07")
+		}
+	}
+	return nil
+}
+
+// monthStart is the first instant of t's UTC calendar month.
+func monthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// parseMonth reads ?month=YYYY-MM as its first instant; months after now's
+// have no data yet.
+func parseMonth(s string, now time.Time) (time.Time, error) {
+	m, err := time.Parse("2006-01", s)
+	if err != nil {
+		return time.Time{}, badRequest(fmt.Sprintf("month: want YYYY-MM, got %q", s))
+	}
+	if m.After(monthStart(now)) {
+		return time.Time{}, badRequest(fmt.Sprintf("month: %s has not started yet", s))
+	}
+	return m, checkInDateTime(m)
 }

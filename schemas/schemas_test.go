@@ -68,11 +68,14 @@ func TestMigrateAppliesOnceAndRecords(t *testing.T) {
 	if recorded != uint64(len(all)) {
 		t.Errorf("schema_migrations has %d rows, want %d", recorded, len(all))
 	}
-	for _, table := range []string{"invocations", "function_minute", "function_minute_mv", "instances", "instances_mv"} {
+	want := map[string]uint64{"invocations": 1, "function_hour": 1, "function_hour_mv": 1, "function_usage_hour": 1,
+		"function_usage_hour_mv": 1, "instance_days": 1, "instance_days_mv": 1,
+		"instances": 0, "instances_mv": 0, "function_minute": 0, "function_minute_mv": 0}
+	for table, count := range want {
 		var n uint64
 		err := db.Conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db.Database, table).Scan(&n)
-		if err != nil || n != 1 {
-			t.Errorf("table %s missing (count %d, err %v)", table, n, err)
+		if err != nil || n != count {
+			t.Errorf("table %s: %d found (err %v), want %d", table, n, err, count)
 		}
 	}
 }
@@ -154,7 +157,7 @@ func TestRollupAndInstancesFollowInserts(t *testing.T) {
 	var inv, errs, thr, colds, mbms uint64
 	err := db.Conn.QueryRow(ctx, `SELECT countIfMerge(invocation_count), countIfMerge(error_count),
 		countIfMerge(throttle_count), countIfMerge(cold_start_count), sumMerge(billed_mb_ms)
-		FROM function_minute WHERE function_name = 'fn'`).Scan(&inv, &errs, &thr, &colds, &mbms)
+		FROM function_hour WHERE function_name = 'fn'`).Scan(&inv, &errs, &thr, &colds, &mbms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +165,7 @@ func TestRollupAndInstancesFollowInserts(t *testing.T) {
 		t.Errorf("rollup: invocations %d errors %d throttles %d cold %d mb_ms %d", inv, errs, thr, colds, mbms)
 	}
 	var first uint64
-	if err := db.Conn.QueryRow(ctx, `SELECT minMerge(first_start_ns) FROM instances WHERE instance_id = 'i-1'`).Scan(&first); err != nil {
+	if err := db.Conn.QueryRow(ctx, `SELECT minMerge(first_start_ns) FROM instance_days WHERE instance = sipHash64('i-1')`).Scan(&first); err != nil {
 		t.Fatal(err)
 	}
 	if want := uint64(late.Start.UnixNano()); first != want {

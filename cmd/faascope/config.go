@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/faascope/faascope/billing"
 	"github.com/faascope/faascope/collector"
 	"github.com/faascope/faascope/dashboard"
 	"github.com/faascope/faascope/internal/auth"
@@ -28,6 +29,7 @@ type Config struct {
 	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
 	Collector  collector.Config `yaml:"collector"`
 	API        dashboard.Config `yaml:"api"`
+	Billing    billing.Config   `yaml:"billing"`
 	Debug      DebugConfig      `yaml:"debug"`
 	// Auth holds the bearer tokens; none configured means no authentication
 	// and loopback-only listeners.
@@ -60,6 +62,7 @@ func defaultConfig() Config {
 		ClickHouse: ClickHouseConfig{Config: chclient.NewDefaultConfig(), Local: local, Migrate: true},
 		Collector:  collector.NewDefaultConfig(),
 		API:        dashboard.NewDefaultConfig(),
+		Billing:    billing.NewDefaultConfig(),
 	}
 }
 

@@ -102,12 +102,18 @@ func startServers(cfg Config, st *storage, writer collector.RecordWriter, reg *p
 	ingester := collector.NewIngester(norm, writer, cfg.Collector.Limits, set)
 	grpcRecv := collector.NewGRPCReceiver(cfg.Collector.GRPCAddr, cfg.Collector.Limits, ingester, set)
 	httpRecv := collector.NewHTTPReceiver(cfg.Collector.HTTPAddr, cfg.Collector.Limits, ingester, set)
+	prices, err := cfg.Billing.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	reader := analyzer.NewReader(st.client.Conn, cfg.ClickHouse.QueryTimeout)
+	reader.SetPrices(prices, cfg.Billing.Policy())
 	api := dashboard.New(cfg.API, dashboard.Deps{
-		Functions: analyzer.NewReader(st.client.Conn, cfg.ClickHouse.QueryTimeout),
-		Ready:     st.client.Ping,
-		Gatherer:  reg,
-		Logger:    set.Logger,
-		Auth:      set.Auth,
+		Analyzer: reader,
+		Ready:    st.client.Ping,
+		Gatherer: reg,
+		Logger:   set.Logger,
+		Auth:     set.Auth,
 	})
 	var started []component
 	if cfg.Debug.PprofAddr != "" {

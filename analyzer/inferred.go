@@ -1,0 +1,112 @@
+package analyzer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Inferred cold starts are instances whose first invocation falls in the
+// range and that never carried an explicit cold-start flag (ARCHITECTURE.md:
+// inference happens where all data meets, so it holds whichever collector
+// replica got which span and in whatever order they arrived).
+
+// inferredQuery reads the instance_days rollup over the range's days and
+// the lookback before them (schemas/migrations/0007). It has no platform
+// or version columns; filters on those read raw rows (firstInvocations).
+const inferredQuery = `
+SELECT provider, account_id, region, function_name, toUInt32(%s) AS time_key, count()
+FROM (
+    SELECT provider, account_id, region, function_name, instance,
+           minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
+    FROM instance_days
+    WHERE %s AND day >= toDate(?) AND day <= toDate(?)
+    GROUP BY provider, account_id, region, function_name, instance
+)
+WHERE first_ns >= ? AND first_ns < ? AND flagged = 0
+GROUP BY provider, account_id, region, function_name, time_key
+LIMIT ?`
+
+// firstSeconds is an instance's first start in unix seconds, for time keys.
+const firstSeconds = "intDiv(first_ns, 1000000000)"
+
+// timeKeyOf renders a time key ({s} form; "" = none) over first starts.
+func timeKeyOf(timeKey string) string {
+	if timeKey == "" {
+		return "0"
+	}
+	return strings.ReplaceAll(timeKey, "{s}", firstSeconds)
+}
+
+// inferredColdStarts counts inferred cold starts per function and time key
+// (a {s} time key over the instance's first start; "" = none).
+func (r *Reader) inferredColdStarts(ctx context.Context, f Filter, timeKey string) (map[keyAt]uint64, error) {
+	out := map[keyAt]uint64{}
+	if f.Platform != "" || f.Version != "" {
+		rows, err := r.firstInvocations(ctx, f, timeKey)
+		for _, fi := range rows {
+			out[keyAt{fi.FunctionKey, fi.TimeKey}] += fi.Count
+		}
+		return out, err
+	}
+	where, args := f.where()
+	q := fmt.Sprintf(inferredQuery, timeKeyOf(timeKey), where)
+	args = append(args, f.From.Add(-InstanceLookback), f.To, uint64(f.From.UnixNano()), uint64(f.To.UnixNano()), maxRows+1)
+	var k keyAt
+	var n uint64
+	err := r.each(ctx, "inferred cold starts", q, args,
+		[]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.TimeKey, &n}, func() { out[k] = n })
+	return out, err
+}
+
+// InstanceLookback is how far before a range inference looks for an
+// instance's earlier invocations. Providers reclaim idle instances within
+// minutes to an hour (AWS about 5-15 min, Azure 20 min, GCP 15 min:
+// ../shared/keepwarm.md), so an instance idle for a day is gone; a longer
+// bound would only cost reading more rows.
+const InstanceLookback = 24 * time.Hour
+
+// firstInvocation is a group of inferred cold starts with the attributes of
+// their first invocations (for breakdowns) and a time key of their start.
+type firstInvocation struct {
+	FunctionKey
+	Version, Runtime string
+	MemoryMB         uint32
+	TimeKey          uint32
+	DurationMsSum    float64
+	Count            uint64
+}
+
+// firstInvocationsQuery finds, per unflagged instance seen from the
+// lookback to the range end, its first invocation, and keeps those in range.
+const firstInvocationsQuery = `
+SELECT provider, account_id, region, function_name, v, rt, mem, toUInt32(%s) AS time_key,
+       sum(d), count()
+FROM (
+    SELECT provider, account_id, region, function_name, instance_id,
+           min(toUInt64(ts) * 1000000000 + ts_ns) AS first_ns,
+           argMin(function_version, toUInt64(ts) * 1000000000 + ts_ns) AS v,
+           argMin(runtime, toUInt64(ts) * 1000000000 + ts_ns) AS rt,
+           argMin(memory_mb, toUInt64(ts) * 1000000000 + ts_ns) AS mem,
+           argMin(duration_ms, toUInt64(ts) * 1000000000 + ts_ns) AS d,
+           max(cold_start_source != 'unknown') AS flagged
+    FROM invocations
+    WHERE %s AND record_type = 'invocation' AND instance_id != '' AND ts >= ? AND ts < ?
+    GROUP BY provider, account_id, region, function_name, instance_id
+)
+WHERE first_ns >= ? AND first_ns < ? AND flagged = 0
+GROUP BY provider, account_id, region, function_name, v, rt, mem, time_key
+LIMIT ?`
+
+func (r *Reader) firstInvocations(ctx context.Context, f Filter, timeKey string) ([]firstInvocation, error) {
+	where, args := f.where()
+	q := fmt.Sprintf(firstInvocationsQuery, timeKeyOf(timeKey), where)
+	args = append(args, f.From.Add(-InstanceLookback), f.To, uint64(f.From.UnixNano()), uint64(f.To.UnixNano()), maxRows+1)
+	var out []firstInvocation
+	var fi firstInvocation
+	dest := []any{&fi.Provider, &fi.AccountID, &fi.Region, &fi.FunctionName, &fi.Version, &fi.Runtime,
+		&fi.MemoryMB, &fi.TimeKey, &fi.DurationMsSum, &fi.Count}
+	err := r.each(ctx, "first invocations", q, args, dest, func() { out = append(out, fi) })
+	return out, err
+}

@@ -1,0 +1,80 @@
+package analyzer
+
+import (
+	"context"
+	"math"
+	"strconv"
+)
+
+// durationStats are a group's latency distribution: t-digest quantiles of
+// handler duration and init duration, and the exact maximum.
+type durationStats struct {
+	Duration Quantiles
+	MaxMs    float64
+	Init     Quantiles
+}
+
+// keyAt is a function (or the zero key when not grouped by function) at a
+// time key.
+type keyAt struct {
+	FunctionKey
+	TimeKey uint32
+}
+
+// Quantile states are merged across pieces: function_hour keeps t-digest
+// states per hour; raw rows at the range's ends are turned into states of
+// the same type, so one outer merge covers the exact range.
+var quantileMeasures = []measure{
+	{"quantilesTDigestIfMergeState(0.5, 0.9, 0.95, 0.99)(duration_quantiles)",
+		"quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)(duration_ms, record_type = 'invocation')"},
+	{"maxIfMergeState(duration_max)", "maxIfState(duration_ms, record_type = 'invocation')"},
+	{"quantilesTDigestIfMergeState(0.5, 0.95, 0.99)(init_quantiles)",
+		"quantilesTDigestIfState(0.5, 0.95, 0.99)(init_duration_ms, init_duration_ms > 0)"},
+}
+
+var quantileOuter = []string{
+	"quantilesTDigestIfMerge(0.5, 0.9, 0.95, 0.99)(q0)", "maxIfMerge(q1)", "quantilesTDigestIfMerge(0.5, 0.95, 0.99)(q2)",
+}
+
+// quantiles reads duration distributions per function (spec.function; the
+// other dimensions of spec are ignored) and per time key. function_hour has no version column, so a version filter
+// reads raw rows for the whole range.
+func (r *Reader) quantiles(ctx context.Context, f Filter, spec usageSpec) (map[keyAt]durationStats, error) {
+	dims := []string{"''", "''", "''", "''", spec.timeDim()}
+	if spec.function {
+		copy(dims, []string{"provider", "account_id", "region", "function_name"})
+	}
+	rollup := make([]string, len(quantileMeasures))
+	raw := make([]string, len(quantileMeasures))
+	for i, m := range quantileMeasures {
+		rollup[i], raw[i] = m.rollup+" AS q"+strconv.Itoa(i), m.raw+" AS q"+strconv.Itoa(i)
+	}
+	q, args := tiered(f, dims, "function_hour", rollup, raw, quantileOuter, spec.raw || f.hasVersion())
+	out := map[keyAt]durationStats{}
+	var k keyAt
+	var d, init []float64
+	var maxMs float64
+	dest := []any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.TimeKey, &d, &maxMs, &init}
+	err := r.each(ctx, "duration quantiles", q, append(args, maxRows+1), dest, func() { out[k] = statsOf(d, maxMs, init) })
+	return out, err
+}
+
+func statsOf(d []float64, maxMs float64, init []float64) durationStats {
+	var s durationStats
+	if len(d) == 4 {
+		s.Duration = Quantiles{P50: finite(d[0]), P90: finite(d[1]), P95: finite(d[2]), P99: finite(d[3])}
+	}
+	if len(init) == 3 {
+		s.Init = Quantiles{P50: finite(init[0]), P95: finite(init[1]), P99: finite(init[2])}
+	}
+	s.MaxMs = finite(maxMs)
+	return s
+}
+
+// finite maps the NaN and infinities ClickHouse returns for empty groups to 0.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

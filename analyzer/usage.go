@@ -1,0 +1,246 @@
+package analyzer
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Usage is what a group of rows adds up to: the counts and sums every view
+// (list, detail, series, costs) is computed from.
+type Usage struct {
+	Invocations, Errors, Timeouts, Throttles uint64
+	ExplicitCold, Inits                      uint64 // cold starts flagged on invocations; init phases reported alone
+	DurationMsSum, ColdDurationMsSum         float64
+	InitMsSum                                float64
+	InitMsCount                              uint64
+	BilledMs, BilledMBms, InitBilledMBms     uint64
+}
+
+func (u *Usage) add(o Usage) {
+	u.Invocations += o.Invocations
+	u.Errors += o.Errors
+	u.Timeouts += o.Timeouts
+	u.Throttles += o.Throttles
+	u.ExplicitCold += o.ExplicitCold
+	u.Inits += o.Inits
+	u.DurationMsSum += o.DurationMsSum
+	u.ColdDurationMsSum += o.ColdDurationMsSum
+	u.InitMsSum += o.InitMsSum
+	u.InitMsCount += o.InitMsCount
+	u.BilledMs += o.BilledMs
+	u.BilledMBms += o.BilledMBms
+	u.InitBilledMBms += o.InitBilledMBms
+}
+
+// billedGBs converts MB-ms to GB-s the way providers do (GB = 1024 MB).
+func billedGBs(mbms uint64) float64 { return float64(mbms) / 1024 / 1000 }
+
+// measure is one summed column: read from function_usage_hour for whole
+// hours, computed from raw rows the same way function_usage_hour_mv does
+// (schemas/migrations/0005) for the partial hours at the ends.
+type measure struct{ rollup, raw string }
+
+var usageMeasures = []measure{
+	{"sum(invocations)", "countIf(record_type = 'invocation')"},
+	{"sum(errors)", "countIf(record_type = 'invocation' AND outcome = 'error')"},
+	{"sum(timeouts)", "countIf(record_type = 'invocation' AND outcome = 'timeout')"},
+	{"sum(throttles)", "countIf(record_type = 'throttle')"},
+	{"sum(cold_starts)", "countIf(record_type = 'invocation' AND cold_start = 1)"},
+	{"sum(inits)", "countIf(record_type = 'init')"},
+	{"sum(duration_ms_sum)", "sumIf(duration_ms, record_type = 'invocation')"},
+	{"sum(cold_duration_ms_sum)", "sumIf(duration_ms, record_type = 'invocation' AND cold_start = 1)"},
+	{"sum(init_ms_sum)", "sumIf(init_duration_ms, init_duration_ms > 0)"},
+	{"sum(init_ms_count)", "countIf(init_duration_ms > 0)"},
+	{"sum(billed_ms)", "sumIf(toUInt64(billed_duration_ms), record_type = 'invocation')"},
+	{"sum(billed_mb_ms)", "sumIf(toUInt64(billed_duration_ms) * billed_memory_mb, record_type = 'invocation')"},
+	{"sum(init_billed_mb_ms)", `toUInt64(sumIf((billed_duration_ms - toUInt64(ceil(duration_ms))) * billed_memory_mb,
+        record_type = 'invocation' AND cold_start = 1 AND billing_plan = 'aws_lambda'
+        AND billed_duration_ms > ceil(duration_ms)))`},
+}
+
+func (u *Usage) dest() []any {
+	return []any{&u.Invocations, &u.Errors, &u.Timeouts, &u.Throttles, &u.ExplicitCold, &u.Inits,
+		&u.DurationMsSum, &u.ColdDurationMsSum, &u.InitMsSum, &u.InitMsCount,
+		&u.BilledMs, &u.BilledMBms, &u.InitBilledMBms}
+}
+
+// usageKey is what usage rows are grouped by. Provider, account, region,
+// plan, architecture and memory are always grouped: prices depend on them.
+// The other fields are grouped when the view needs them, else zero.
+type usageKey struct {
+	FunctionKey
+	Platform, Plan, Arch string
+	MemoryMB             uint32
+	Version, Runtime     string
+	TimeKey              uint32 // see usageSpec.timeKey
+}
+
+type usageRow struct {
+	usageKey
+	Usage
+}
+
+// usageSpec says which optional dimensions a usage query groups by.
+type usageSpec struct {
+	function, platform, version, runtime bool
+	// timeKey groups by a UInt32 expression of the row time: monthKey,
+	// stepKey or hourOfDayKey. Empty: no time grouping.
+	timeKey string
+	// raw reads raw rows for the whole range: for buckets shorter than the
+	// hour rollup's and filters it cannot apply.
+	raw bool
+}
+
+func (s usageSpec) dims() []string {
+	opt := func(on bool, col, zero string) string {
+		if on {
+			return col
+		}
+		return zero
+	}
+	return []string{"provider", "account_id", "region", opt(s.function, "function_name", "''"),
+		opt(s.platform, "platform", "''"), "billing_plan", "architecture", "memory_mb",
+		opt(s.version, "function_version", "''"), opt(s.runtime, "runtime", "''"), s.timeDim()}
+}
+
+// timeDim renders the time key as a UInt32 expression.
+func (s usageSpec) timeDim() string {
+	if s.timeKey == "" {
+		return "toUInt32(0)"
+	}
+	return "toUInt32(" + strings.ReplaceAll(s.timeKey, "{s}", "toUInt32({t})") + ")"
+}
+
+// Time keys: {t} stands for a DateTime column, {s} for unix seconds.
+const (
+	monthKey     = "toYYYYMM({t})"               // calendar month, YYYYMM
+	dayKey       = "toYYYYMMDD({t})"             // calendar day, YYYYMMDD
+	hourOfDayKey = "intDiv(({s}) % 86400, 3600)" // 0..23, UTC
+)
+
+// stepKey groups by buckets of a step from Steps (a constant, never request
+// text), keyed by the bucket's start in unix seconds.
+func stepKey(step time.Duration) string {
+	n := int(step.Seconds())
+	return fmt.Sprintf("intDiv({s}, %d) * %d", n, n)
+}
+
+// usage sums rows matching f by the spec's dimensions, whole hours from
+// function_usage_hour and the partial hours at the ends from raw rows, so
+// totals are exact at second resolution. Grouped by function, account-less
+// orphan rows join their function (adoptOrphans).
+func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRow, error) {
+	dims := spec.dims()
+	rollup := make([]string, len(usageMeasures))
+	raw := make([]string, len(usageMeasures))
+	outer := make([]string, len(usageMeasures))
+	for i, m := range usageMeasures {
+		rollup[i], raw[i], outer[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i), fmt.Sprintf("sum(m%d)", i)
+	}
+	q, args := tiered(f, dims, "function_usage_hour", rollup, raw, outer, spec.raw)
+	var out []usageRow
+	var row usageRow
+	k := &row.usageKey
+	dest := append([]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.Platform, &k.Plan,
+		&k.Arch, &k.MemoryMB, &k.Version, &k.Runtime, &k.TimeKey}, row.Usage.dest()...)
+	err := r.each(ctx, "usage", q, append(args, maxRows+1), dest, func() { out = append(out, row) })
+	if len(out) > maxRows {
+		return nil, invalid("more than %d groups match: narrow the filter or the range", maxRows)
+	}
+	if spec.function {
+		adoptOrphans(out)
+	}
+	return out, err
+}
+
+// maxRows bounds the grouped rows one query returns (functions x configs x
+// buckets): far above real use, low enough to keep a response in memory.
+const maxRows = 200_000
+
+// tiered builds "SELECT dims, outer FROM (pieces UNION ALL) GROUP BY dims".
+// Each piece reads one plain time range: the whole hours from an hour
+// rollup (column hour) and the partial hours at the ends from raw rows
+// (column ts); allRaw reads everything raw (for filters the rollup cannot
+// apply). One plain range per subquery because ClickHouse 18.16 prunes
+// partitions for "t >= a AND t < b" but not through an OR of ranges.
+// Dimensions are aliased d0, d1...: an alias named like a column would
+// shadow it in WHERE ("” AS function_version" would defeat a version filter).
+func tiered(f Filter, dims []string, rollupTable string, rollup, raw, outer []string, allRaw bool) (string, []any) {
+	where, whereArgs := f.where()
+	aliases := make([]string, len(dims))
+	for i := range dims {
+		aliases[i] = "d" + strconv.Itoa(i)
+	}
+	group := strings.Join(aliases, ", ")
+	var parts []string
+	var args []any
+	for _, p := range hourPieces(f.From, f.To, allRaw) {
+		table, tcol, cols := "invocations", "ts", raw
+		if p.rollup {
+			table, tcol, cols = rollupTable, "hour", rollup
+		}
+		sel := make([]string, len(dims))
+		for i, d := range dims {
+			sel[i] = strings.ReplaceAll(d, "{t}", tcol) + " AS " + aliases[i]
+		}
+		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s WHERE %s AND %s >= ? AND %s < ? GROUP BY %s",
+			strings.Join(sel, ", "), strings.Join(cols, ", "), table, where, tcol, tcol, group))
+		args = append(append(args, whereArgs...), p.from, p.to)
+	}
+	q := fmt.Sprintf("SELECT %s, %s FROM (%s\n) GROUP BY %s LIMIT ?",
+		group, strings.Join(outer, ", "), strings.Join(parts, "\n    UNION ALL"), group)
+	return q, args
+}
+
+// piece is one half-open time range read from one source.
+type piece struct {
+	rollup   bool
+	from, to time.Time
+}
+
+// hourPieces splits [from, to) into the whole hours inside (an hour rollup)
+// and the partial hours at either end (raw rows).
+func hourPieces(from, to time.Time, allRaw bool) []piece {
+	h0, h1 := ceilTo(from, time.Hour), to.Truncate(time.Hour)
+	if allRaw || !h0.Before(h1) {
+		return []piece{{false, from, to}}
+	}
+	out := []piece{{true, h0, h1}}
+	if from.Before(h0) {
+		out = append(out, piece{false, from, h0})
+	}
+	if h1.Before(to) {
+		out = append(out, piece{false, h1, to})
+	}
+	return out
+}
+
+// ceilTo rounds t up to a multiple of d.
+func ceilTo(t time.Time, d time.Duration) time.Time {
+	if r := t.Truncate(d); r.Before(t) {
+		return r.Add(d)
+	}
+	return t
+}
+
+// each runs a query, scans every row into dest and calls onRow after each.
+func (r *Reader) each(ctx context.Context, what, query string, args, dest []any, onRow func()) error {
+	rows, err := r.conn.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("cannot query %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("cannot scan %s: %w", what, err)
+		}
+		onRow()
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot read %s: %w", what, err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/faascope/faascope/billing"
 )
@@ -31,8 +32,8 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 	if err != nil {
 		return FunctionDetail{}, err
 	}
-	d, ok, err := r.assembleDetail(k, rows, inferred[keyAt{FunctionKey: k}])
-	if err != nil || !ok {
+	d, err := r.assembleDetail(k, rows, inferred[keyAt{FunctionKey: k}], f.To.Sub(f.From))
+	if err != nil {
 		return FunctionDetail{}, err
 	}
 	stats, err := r.quantiles(ctx, f.forFunction(k), usageSpec{function: true})
@@ -46,9 +47,9 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 }
 
 // assembleDetail sums the function's rows (its adopted orphans included),
-// prices them and lists its configurations. ok is false, with ErrNotFound, when the
-// function has no rows of its own.
-func (r *Reader) assembleDetail(k FunctionKey, rows []usageRow, inferred uint64) (FunctionDetail, bool, error) {
+// prices them, lists its configurations and looks for a cheaper one.
+// ErrNotFound when the function has no rows of its own.
+func (r *Reader) assembleDetail(k FunctionKey, rows []usageRow, inferred uint64, span time.Duration) (FunctionDetail, error) {
 	a := &funcAgg{platforms: map[string]uint64{}}
 	var own []usageRow
 	for _, row := range rows {
@@ -59,12 +60,12 @@ func (r *Reader) assembleDetail(k FunctionKey, rows []usageRow, inferred uint64)
 		own = append(own, row)
 	}
 	if len(own) == 0 {
-		return FunctionDetail{}, false, fmt.Errorf("%w: function %s has no rows in the range", ErrNotFound, k.ID())
+		return FunctionDetail{}, fmt.Errorf("%w: function %s has no rows in the range", ErrNotFound, k.ID())
 	}
 	a.inferred = inferred
 	bill, err := r.prices.Price(usageLines(own), billing.FreeTierPolicy{})
 	if err != nil {
-		return FunctionDetail{}, false, fmt.Errorf("cannot price usage: %w", err)
+		return FunctionDetail{}, fmt.Errorf("cannot price usage: %w", err)
 	}
 	for i := range own {
 		a.cost += bill.Lines[i].Total
@@ -75,7 +76,8 @@ func (r *Reader) assembleDetail(k FunctionKey, rows []usageRow, inferred uint64)
 	}
 	d.InitAvgMs = ratio(a.InitMsSum, float64(a.InitMsCount))
 	_, _, d.ColdStartAddedMs = coldLatency(a.Usage, a.ExplicitCold, a.ColdDurationMsSum, d.InitAvgMs)
-	return d, true, nil
+	d.RightSize, err = r.rightSize(own, bill, span)
+	return d, err
 }
 
 // coldLatency compares cold and warm invocations: average handler time of

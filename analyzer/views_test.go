@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func billed(ms, mb uint32) opt {
 }
 func memory(mb uint32) opt  { return func(r *schemas.Invocation) { r.MemoryMB = mb } }
 func runtime(rt string) opt { return func(r *schemas.Invocation) { r.Runtime = rt } }
+func arch(a string) opt     { return func(r *schemas.Invocation) { r.Architecture = a } }
 
 func names(l analyzer.FunctionList) []string {
 	var out []string
@@ -169,6 +171,11 @@ func TestFunctionDetail(t *testing.T) {
 	wantCost := 2000*0.20/1e6 + mbms/1024/1000*0.0000166667 // list price, us-east-1 x86 (pricing.md §1.1)
 	if math.Abs(d.CostUSD-wantCost) > 1e-9 || len(d.CostItems) == 0 {
 		t.Errorf("cost %.9f, want %.9f; items %+v", d.CostUSD, wantCost, d.CostItems)
+	}
+	// The same GB-s at the arm64 rate, over a 1-hour range: 720 of them a month.
+	armSaving := mbms / 1024 / 1000 * (0.0000166667 - 0.0000133334) * 720
+	if h := d.RightSize; h == nil || !strings.Contains(h.Suggestion, "arm64") || math.Abs(h.MonthlySavingUSD-armSaving) > 1e-9 {
+		t.Errorf("right-size %+v, want arm64 saving %.9f a month", h, armSaving)
 	}
 	_, err = r.Function(context.Background(), analyzer.Filter{Tenant: "t1", From: t0, To: t0.Add(time.Hour)},
 		analyzer.FunctionKey{Provider: "aws", AccountID: "1", Region: "us-east-1", FunctionName: "nope"})
@@ -359,5 +366,27 @@ func TestInferenceLooksBackAcrossDays(t *testing.T) {
 	got := mustList(t, r, analyzer.Filter{Tenant: "t1", From: midnight, To: midnight.Add(time.Hour)}, analyzer.ListOptions{})
 	if len(got.Functions) != 1 || got.Functions[0].ColdStarts != 1 {
 		t.Errorf("after midnight: %+v, want 1 cold start (instance new)", got.Functions)
+	}
+}
+
+// A function that ran at two memory sizes is told the cheaper one, with the
+// saving at the traffic of the size that served most calls.
+func TestRightSizeFromMemorySizesSeen(t *testing.T) {
+	var recs []schemas.Invocation
+	for i := 0; i < 300; i++ { // 1,024 MB, 100 ms: 0.1 GB-s a call
+		recs = append(recs, rec("fn", time.Duration(i)*time.Second, billed(100, 1024), duration(100), arch("arm64")))
+	}
+	for i := 0; i < 100; i++ { // 512 MB, 150 ms: 0.075 GB-s a call
+		recs = append(recs, rec("fn", time.Duration(300+i)*time.Second, billed(150, 512), duration(150), arch("arm64")))
+	}
+	r := store(t, recs)
+	d, err := r.Function(context.Background(), analyzer.Filter{Tenant: "t1", From: t0, To: t0.Add(time.Hour)},
+		analyzer.FunctionKey{Provider: "aws", AccountID: "1", Region: "us-east-1", FunctionName: "fn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saving := (0.1 - 0.075) * 0.0000133334 * 300 * 720 // per call, 300 calls an hour, 720 hours
+	if h := d.RightSize; h == nil || h.Suggestion != "set memory to 512 MB" || math.Abs(h.MonthlySavingUSD-saving) > 1e-9 {
+		t.Errorf("right-size %+v, want 512 MB saving %.9f a month", h, saving)
 	}
 }

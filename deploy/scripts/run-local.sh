@@ -46,8 +46,24 @@ if [ "${FAASCOPE_DEMO:-1}" != "0" ]; then
     done
   fi
   echo
-  echo "== GET http://$api/api/v1/functions?from=7d"
-  curl -fsS "http://$api/api/v1/functions?from=7d" | { python3 -m json.tool 2>/dev/null || cat; }
+  echo "== GET http://$api/api/v1/functions?from=7d&limit=10 (the busiest functions)"
+  curl -fsS "http://$api/api/v1/functions?from=7d&limit=10" | python3 -c '
+import json, sys
+fns = json.load(sys.stdin)["functions"]
+print("%-26s %-6s %12s %8s %9s %9s %10s" % ("function", "cloud", "invocations", "cold %", "throttles", "p95 ms", "cost USD"))
+for f in fns:
+    print("%-26s %-6s %12d %8.2f %9d %9.0f %10.4f" % (f["function"][:26], f["provider"], f["invocations"],
+          100 * f["cold_start_rate"], f["throttles"], f["duration_p95_ms"], f["cost_usd"]))
+' 2>/dev/null || curl -fsS "http://$api/api/v1/functions?from=7d&limit=10"
+  echo
+  echo "== GET http://$api/api/v1/costs?group_by=account (this month so far, free tier applied)"
+  curl -fsS "http://$api/api/v1/costs?group_by=account" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for g in r["groups"]:
+    print("%-48s %12.4f USD" % (g["key"], g["cost_usd"]))
+print("%-48s %12.4f USD" % ("total", r["total_usd"]))
+' 2>/dev/null || curl -fsS "http://$api/api/v1/costs?group_by=account"
 fi
 
 cat <<MSG
@@ -55,7 +71,8 @@ cat <<MSG
 faascope is running (pid $pid):
   OTLP gRPC  ${FAASCOPE_COLLECTOR_GRPC_ADDR:-127.0.0.1:4317}
   OTLP HTTP  http://$otlp_http/v1/traces
-  API        http://$api/api/v1/functions   metrics: http://$api/metrics
+  API        http://$api/api/v1/functions   costs: http://$api/api/v1/costs   metrics: http://$api/metrics
+  API docs   docs/api.md, http://$api/api/v1/openapi.json
 Press Ctrl-C to stop.
 MSG
 wait "$pid"

@@ -23,7 +23,7 @@ func (r *Reader) ColdStarts(ctx context.Context, f Filter, limit int) (ColdStart
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
-	rows, err := r.usage(ctx, f, usageSpec{function: true, version: true, runtime: true, timeKey: hourOfDayKey})
+	rows, err := r.usage(ctx, f, usageSpec{function: true, version: true, runtime: true, timeKey: hourOfDayKey, grain: grainHour})
 	if err != nil {
 		return ColdStartReport{}, err
 	}

@@ -102,25 +102,29 @@ func TestCountsAreExactAtMinuteEdges(t *testing.T) {
 	}
 }
 
-// Ranges that cut hours and minutes anywhere count exactly what a scan of
-// the raw rows counts: hours, minutes and seconds are each read once.
-func TestCountsAreExactAcrossHourMinuteAndSecondEdges(t *testing.T) {
+// Ranges that cut days, hours and minutes anywhere count exactly what a
+// scan of the raw rows counts: days, hours and seconds are each read once.
+func TestCountsAreExactAcrossDayHourAndSecondEdges(t *testing.T) {
 	var recs []schemas.Invocation
-	for at := 7 * time.Second; at < 5*time.Hour; at += 97 * time.Second {
+	for at := 7 * time.Second; at < 76*time.Hour; at += 997 * time.Second {
 		recs = append(recs, rec("fn", at))
 	}
 	r := store(t, recs)
+	day := 24 * time.Hour
 	ranges := [][2]time.Duration{
 		{0, 5 * time.Hour}, // whole hours
-		{13 * time.Second, 4*time.Hour + 59*time.Minute + 31*time.Second}, // every tier
-		{59*time.Minute + 30*time.Second, 2*time.Hour + 30*time.Second},   // hours and seconds, no minutes
-		{61 * time.Minute, 119 * time.Minute},                             // minutes inside one hour
-		{2*time.Hour + 10*time.Second, 2*time.Hour + 50*time.Second},      // seconds inside one minute
+		{13 * time.Second, 4*time.Hour + 59*time.Minute + 31*time.Second}, // hours and seconds
+		{59*time.Minute + 30*time.Second, 2*time.Hour + 30*time.Second},
+		{61 * time.Minute, 119 * time.Minute},                                 // inside one hour
+		{2*time.Hour + 10*time.Second, 2*time.Hour + 50*time.Second},          // inside one minute
+		{-10 * time.Hour, 3*day - 10*time.Hour},                               // whole days (t0 is 10:00)
+		{-10*time.Hour + 17*time.Second, 3*day + 5*time.Hour + 3*time.Second}, // days, hours and seconds
+		{13*time.Hour + 1, 2*day - 11*time.Hour},                              // one whole day inside
 	}
 	for _, rg := range ranges {
 		var want uint64
 		for _, x := range recs {
-			if !x.Start.Before(t0.Add(rg[0])) && x.Start.Before(t0.Add(rg[1])) {
+			if !x.Start.Before(t0.Add(rg[0]).Truncate(time.Second)) && x.Start.Before(t0.Add(rg[1])) {
 				want++
 			}
 		}

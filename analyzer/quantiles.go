@@ -49,7 +49,11 @@ func (r *Reader) quantiles(ctx context.Context, f Filter, spec usageSpec) (map[k
 	for i, m := range quantileMeasures {
 		rollup[i], raw[i] = m.rollup+" AS q"+strconv.Itoa(i), m.raw+" AS q"+strconv.Itoa(i)
 	}
-	q, args := tiered(f, dims, "function_hour", rollup, raw, quantileOuter, spec.raw || f.hasVersion())
+	g := spec.grain
+	if f.hasVersion() {
+		g = grainRaw
+	}
+	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, g)
 	out := map[keyAt]durationStats{}
 	var k keyAt
 	var d, init []float64

@@ -6,9 +6,9 @@ import (
 )
 
 // Series buckets the rows matching f by step (0: ChooseStep). The range is
-// widened to whole buckets so every point covers a full step. Steps of an
-// hour or more read the hour rollups plus raw rows for partial hours;
-// shorter steps read raw rows (their range is at most TargetPoints steps).
+// widened to whole buckets so every point covers a full step. Daily steps
+// read the day rollups, steps of an hour or more the hour rollups, shorter
+// steps raw rows (their range is at most TargetPoints steps).
 func (r *Reader) Series(ctx context.Context, f Filter, step time.Duration) (Series, error) {
 	if err := f.Validate(); err != nil {
 		return Series{}, invalid("%v", err)
@@ -23,7 +23,7 @@ func (r *Reader) Series(ctx context.Context, f Filter, step time.Duration) (Seri
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	spec := usageSpec{timeKey: stepKey(step), raw: step < time.Hour}
+	spec := usageSpec{timeKey: stepKey(step), grain: grainFor(step)}
 	rows, err := r.usage(ctx, f, spec)
 	if err != nil {
 		return Series{}, err
@@ -79,4 +79,15 @@ func assembleSeries(f Filter, step time.Duration, rows []usageRow, costs []float
 		s.Points = append(s.Points, p)
 	}
 	return s
+}
+
+// grainFor is the coarsest level whose units fit a step's buckets.
+func grainFor(step time.Duration) grain {
+	switch {
+	case step%(24*time.Hour) == 0:
+		return grainDay
+	case step%time.Hour == 0:
+		return grainHour
+	}
+	return grainRaw
 }

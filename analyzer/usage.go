@@ -89,10 +89,28 @@ type usageSpec struct {
 	// timeKey groups by a UInt32 expression of the row time: monthKey,
 	// stepKey or hourOfDayKey. Empty: no time grouping.
 	timeKey string
-	// raw reads raw rows for the whole range: for buckets shorter than the
-	// hour rollup's and filters it cannot apply.
-	raw bool
+	// grain is the coarsest rollup the question may read: days unless its
+	// time key needs hours (hour of day, steps under a day) or raw rows
+	// (steps under an hour).
+	grain grain
 }
+
+// grain is a level of the storage: whole days, whole hours or raw rows.
+type grain int
+
+const (
+	grainDay grain = iota // the zero value: most questions can use days
+	grainHour
+	grainRaw
+)
+
+// rollups names the day and hour tables that hold the same aggregates.
+type rollups struct{ day, hour string }
+
+var (
+	usageRollups    = rollups{day: "function_usage_day", hour: "function_usage_hour"}
+	quantileRollups = rollups{day: "function_day", hour: "function_hour"}
+)
 
 func (s usageSpec) dims() []string {
 	opt := func(on bool, col, zero string) string {
@@ -140,7 +158,7 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 	for i, m := range usageMeasures {
 		rollup[i], raw[i], outer[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i), fmt.Sprintf("sum(m%d)", i)
 	}
-	q, args := tiered(f, dims, "function_usage_hour", rollup, raw, outer, spec.raw)
+	q, args := tiered(f, dims, usageRollups, rollup, raw, outer, spec.grain)
 	var out []usageRow
 	var row usageRow
 	k := &row.usageKey
@@ -161,14 +179,16 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 const maxRows = 200_000
 
 // tiered builds "SELECT dims, outer FROM (pieces UNION ALL) GROUP BY dims".
-// Each piece reads one plain time range: the whole hours from an hour
-// rollup (column hour) and the partial hours at the ends from raw rows
-// (column ts); allRaw reads everything raw (for filters the rollup cannot
-// apply). One plain range per subquery because ClickHouse 18.16 prunes
-// partitions for "t >= a AND t < b" but not through an OR of ranges.
-// Dimensions are aliased d0, d1...: an alias named like a column would
-// shadow it in WHERE ("” AS function_version" would defeat a version filter).
-func tiered(f Filter, dims []string, rollupTable string, rollup, raw, outer []string, allRaw bool) (string, []any) {
+// Each piece reads one plain time range from one level: whole days from the
+// day rollup (column day), whole hours left at either end from the hour
+// rollup (column hour), the partial hours at the very ends from raw rows
+// (column ts), never coarser than g. So a 30-day range reads about 30 rollup
+// rows per function, and counts stay exact at second resolution. One plain
+// range per subquery because ClickHouse 18.16 prunes partitions for
+// "t >= a AND t < b" but not through an OR of ranges. Dimensions are
+// aliased d0, d1...: an alias named like a column would shadow it in WHERE
+// ("” AS function_version" would defeat a version filter).
+func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string, g grain) (string, []any) {
 	where, whereArgs := f.where()
 	aliases := make([]string, len(dims))
 	for i := range dims {
@@ -177,10 +197,13 @@ func tiered(f Filter, dims []string, rollupTable string, rollup, raw, outer []st
 	group := strings.Join(aliases, ", ")
 	var parts []string
 	var args []any
-	for _, p := range hourPieces(f.From, f.To, allRaw) {
+	for _, p := range pieces(f.From, f.To, g) {
 		table, tcol, cols := "invocations", "ts", raw
-		if p.rollup {
-			table, tcol, cols = rollupTable, "hour", rollup
+		switch p.level {
+		case grainDay:
+			table, tcol, cols = tables.day, "day", rollup
+		case grainHour:
+			table, tcol, cols = tables.hour, "hour", rollup
 		}
 		sel := make([]string, len(dims))
 		for i, d := range dims {
@@ -195,27 +218,30 @@ func tiered(f Filter, dims []string, rollupTable string, rollup, raw, outer []st
 	return q, args
 }
 
-// piece is one half-open time range read from one source.
+// piece is one half-open time range read from one level.
 type piece struct {
-	rollup   bool
+	level    grain
 	from, to time.Time
 }
 
-// hourPieces splits [from, to) into the whole hours inside (an hour rollup)
-// and the partial hours at either end (raw rows).
-func hourPieces(from, to time.Time, allRaw bool) []piece {
-	h0, h1 := ceilTo(from, time.Hour), to.Truncate(time.Hour)
-	if allRaw || !h0.Before(h1) {
-		return []piece{{false, from, to}}
+// pieces splits [from, to) into the whole units of the coarsest level
+// allowed and, recursively, the finer pieces at either end. Empty pieces
+// are left out.
+func pieces(from, to time.Time, coarsest grain) []piece {
+	if !from.Before(to) {
+		return nil
 	}
-	out := []piece{{true, h0, h1}}
-	if from.Before(h0) {
-		out = append(out, piece{false, from, h0})
+	if coarsest == grainRaw {
+		return []piece{{grainRaw, from, to}}
 	}
-	if h1.Before(to) {
-		out = append(out, piece{false, h1, to})
+	unit := map[grain]time.Duration{grainDay: 24 * time.Hour, grainHour: time.Hour}[coarsest]
+	u0, u1 := ceilTo(from, unit), to.Truncate(unit)
+	if !u0.Before(u1) {
+		return pieces(from, to, coarsest+1)
 	}
-	return out
+	out := []piece{{coarsest, u0, u1}}
+	out = append(out, pieces(from, u0, coarsest+1)...)
+	return append(out, pieces(u1, to, coarsest+1)...)
 }
 
 // ceilTo rounds t up to a multiple of d.

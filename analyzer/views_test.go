@@ -144,6 +144,15 @@ func TestFunctionDetail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The whole day reads the day rollups: the same answer.
+	dayStart := t0.Truncate(24 * time.Hour)
+	whole, err := r.Function(context.Background(), analyzer.Filter{Tenant: "t1", From: dayStart, To: dayStart.Add(24 * time.Hour)}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Duration != d.Duration || whole.Invocations != d.Invocations || whole.Init != d.Init || whole.DurationMaxMs != d.DurationMaxMs {
+		t.Errorf("day rollup %+v %+v, hour rollup %+v %+v", whole.Duration, whole.Init, d.Duration, d.Init)
+	}
 	if d.Invocations != 2000 || d.ColdStarts != 1 || d.ID != "aws:1:us-east-1:api" {
 		t.Errorf("summary %+v", d.FunctionSummary)
 	}

@@ -204,14 +204,14 @@ for tier in "${tiers[@]}"; do
   last_tier=$tier
 
   merge_s=$(wait_merges)
-  t=$(now); sql "OPTIMIZE TABLE function_hour FINAL"; sql "OPTIMIZE TABLE function_usage_hour FINAL"; fm_s=$(elapsed "$t")
+  t=$(now); for r in function_hour function_usage_hour function_day function_usage_day; do sql "OPTIMIZE TABLE $r FINAL"; done; fm_s=$(elapsed "$t")
   t=$(now); sql "OPTIMIZE TABLE instance_days FINAL"; in_s=$(elapsed "$t")
   inv_opt=no
   if [ "${OPTIMIZE_INVOCATIONS:-0}" = 1 ]; then
     t=$(now); sql "OPTIMIZE TABLE invocations FINAL"; inv_opt=$(printf '%.1fs' "$(elapsed "$t")")
   fi
   parts=$(sql "SELECT table, count(), sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'faascope' GROUP BY table ORDER BY table")
-  log "tier $tier: waited ${merge_s}s for merges; OPTIMIZE FINAL function_hour + function_usage_hour $(printf '%.1f' "$fm_s")s, instances $(printf '%.1f' "$in_s")s, invocations $inv_opt; active parts (table, parts, rows, bytes): $(tr '\t\n' ' ;' <<<"$parts")"
+  log "tier $tier: waited ${merge_s}s for merges; OPTIMIZE FINAL hour and day rollups $(printf '%.1f' "$fm_s")s, instances $(printf '%.1f' "$in_s")s, invocations $inv_opt; active parts (table, parts, rows, bytes): $(tr '\t\n' ' ;' <<<"$parts")"
 
   # Exactness: the covering unaligned range must count every stored row.
   body=$(curl -fsS "$API/api/v1/functions?from=$check_from&to=$check_to&limit=1000")

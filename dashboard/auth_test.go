@@ -36,7 +36,11 @@ func newAuthServer(t *testing.T, a *fakeAnalyzer) *Server {
 }
 
 func call(h http.Handler, path, token string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodGet, path, nil)
+	return callMethod(h, http.MethodGet, path, token)
+}
+
+func callMethod(h http.Handler, method, path, token string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -98,7 +98,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	for _, rt := range s.apiRoutes() {
 		path := "/api/v1" + openAPIPath(rt.path)
-		op := doc.Paths[path]["get"]
+		op := doc.Paths[path][strings.ToLower(rt.method)]
 		if got, want := doc.params(t, op, "query"), slices.Sorted(slices.Values(rt.params)); !slices.Equal(got, want) {
 			t.Errorf("%s: openapi.json declares query parameters %v, the handler accepts %v", path, got, want)
 		}
@@ -123,10 +123,13 @@ func TestOpenAPISecurityMatchesAuth(t *testing.T) {
 	}
 	h := newAuthServer(t, &fakeAnalyzer{}).Handler()
 	for path, ops := range doc.Paths {
-		open := ops["get"].Security != nil && len(*ops["get"].Security) == 0
-		got := call(h, strings.ReplaceAll(path, "{id}", "aws:1:r:f"), "").Code
-		if open == (got == http.StatusUnauthorized) {
-			t.Errorf("%s: open in the document %v, status without a token %d", path, open, got)
+		for method, op := range ops {
+			open := op.Security != nil && len(*op.Security) == 0
+			url := strings.NewReplacer("{id}", "aws:1:r:f", "{name}", "keepwarm").Replace(path)
+			got := callMethod(h, strings.ToUpper(method), url, "").Code
+			if open == (got == http.StatusUnauthorized) {
+				t.Errorf("%s %s: open in the document %v, status without a token %d", method, path, open, got)
+			}
 		}
 	}
 }
@@ -142,6 +145,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Series": analyzer.Series{}, "Breakdown": analyzer.Breakdown{}, "ColdStartFunction": analyzer.ColdStartFunction{},
 		"ColdStartsResponse": coldStartsResponse{}, "CostGroup": analyzer.CostGroup{}, "CostReport": analyzer.CostReport{},
 		"ProjectionRow": analyzer.ProjectionRow{}, "ProjectionReport": analyzer.ProjectionReport{},
+		"JobsResponse": jobsResponse{}, "Job": jobStatus{}, "JobRun": jobRun{}, "RunStarted": runStarted{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -20,11 +21,14 @@ var (
 	filterParams = []string{"provider", "platform", "region", "account", "function", "version"}
 )
 
-// apiRoute is one GET route under /api/v1 with the query parameters it
+// apiRoute is one route under /api/v1 with the query parameters it
 // accepts. This table is the single list: handle rejects any other parameter
 // (a typo must not silently widen a question) and the OpenAPI test checks
-// that the document declares exactly these.
+// that the document declares exactly these. GET routes read and need the
+// read scope; POST routes operate faascope, need the admin scope and answer
+// 202: they start work that goes on after the answer.
 type apiRoute struct {
+	method string
 	path   string // gin syntax
 	params []string
 	fn     func(*gin.Context) (any, error)
@@ -32,12 +36,14 @@ type apiRoute struct {
 
 func (s *Server) apiRoutes() []apiRoute {
 	return []apiRoute{
-		{"/functions", slices.Concat(filterParams, rangeParams, []string{"sort", "order", "limit", "offset"}), s.listFunctions},
-		{"/functions/:id", rangeParams, s.function},
-		{"/functions/:id/series", slices.Concat(rangeParams, []string{"step"}), s.functionSeries},
-		{"/coldstarts", slices.Concat(filterParams, rangeParams, []string{"limit"}), s.coldStarts},
-		{"/costs", slices.Concat(filterParams, rangeParams, []string{"month", "group_by"}), s.costs},
-		{"/costs/projection", slices.Concat(filterParams, []string{"month"}), s.projection},
+		{http.MethodGet, "/functions", slices.Concat(filterParams, rangeParams, []string{"sort", "order", "limit", "offset"}), s.listFunctions},
+		{http.MethodGet, "/functions/:id", rangeParams, s.function},
+		{http.MethodGet, "/functions/:id/series", slices.Concat(rangeParams, []string{"step"}), s.functionSeries},
+		{http.MethodGet, "/coldstarts", slices.Concat(filterParams, rangeParams, []string{"limit"}), s.coldStarts},
+		{http.MethodGet, "/costs", slices.Concat(filterParams, rangeParams, []string{"month", "group_by"}), s.costs},
+		{http.MethodGet, "/costs/projection", slices.Concat(filterParams, []string{"month"}), s.projection},
+		{http.MethodGet, "/jobs", nil, s.listJobs},
+		{http.MethodPost, "/jobs/:name/run", nil, s.runJob},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/internal/scheduler"
 )
 
 // apiError is an answer other than 200, rendered as {"error": {"code", "message"}}.
@@ -38,7 +39,11 @@ func (s *Server) handle(rt apiRoute) gin.HandlerFunc {
 			writeError(c, e)
 			return
 		}
-		c.JSON(http.StatusOK, emptySlices(out))
+		status := http.StatusOK
+		if rt.method == http.MethodPost {
+			status = http.StatusAccepted
+		}
+		c.JSON(status, emptySlices(out))
 	}
 }
 
@@ -49,8 +54,12 @@ func toAPIError(err error) *apiError {
 		return ae
 	case errors.Is(err, analyzer.ErrInvalid):
 		return badRequest(err.Error())
-	case errors.Is(err, analyzer.ErrNotFound):
+	case errors.Is(err, analyzer.ErrNotFound), errors.Is(err, scheduler.ErrUnknownJob):
 		return &apiError{http.StatusNotFound, "not_found", err.Error()}
+	case errors.Is(err, scheduler.ErrRunning):
+		return &apiError{http.StatusConflict, "conflict", err.Error()}
+	case errors.Is(err, scheduler.ErrStopped):
+		return &apiError{http.StatusServiceUnavailable, "unavailable", err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{http.StatusGatewayTimeout, "timeout", "query timed out: " + err.Error()}
 	case errors.Is(err, context.Canceled):

@@ -37,6 +37,9 @@ type Analyzer interface {
 // Deps are the services behind the API.
 type Deps struct {
 	Analyzer Analyzer
+	// Scheduler lists and runs the jobs; nil when this process has no
+	// scheduler role (the job routes then answer 503).
+	Scheduler Scheduler
 	// Ready reports whether faascope can serve (storage reachable). Nil: always ready.
 	Ready func(ctx context.Context) error
 	// Gatherer serves /metrics (nil: no /metrics), joined by the
@@ -92,7 +95,11 @@ func (s *Server) Handler() http.Handler {
 	}
 	v1 := r.Group("/api/v1", s.authorize)
 	for _, rt := range s.apiRoutes() {
-		v1.GET(rt.path, s.handle(rt))
+		if rt.method == http.MethodPost {
+			v1.POST(rt.path, s.authorizeAdmin, s.handle(rt))
+		} else {
+			v1.GET(rt.path, s.handle(rt))
+		}
 	}
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &apiError{http.StatusNotFound, "not_found", "no route " + c.Request.URL.Path})
@@ -165,8 +172,13 @@ const tenantKey = "faascope.tenant"
 
 // authorize requires a "read" token when tokens are configured and records
 // the token's tenant: every query is limited to it.
-func (s *Server) authorize(c *gin.Context) {
-	p, err := s.deps.Auth.Authenticate(c.GetHeader("Authorization"), auth.ScopeRead)
+func (s *Server) authorize(c *gin.Context) { s.require(c, auth.ScopeRead) }
+
+// authorizeAdmin requires an "admin" token, for routes that operate faascope.
+func (s *Server) authorizeAdmin(c *gin.Context) { s.require(c, auth.ScopeAdmin) }
+
+func (s *Server) require(c *gin.Context, scope auth.Scope) {
+	p, err := s.deps.Auth.Authenticate(c.GetHeader("Authorization"), scope)
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		c.Header("WWW-Authenticate", `Bearer realm="faascope"`)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/faascope/faascope/billing"
@@ -16,6 +17,7 @@ import (
 	"github.com/faascope/faascope/internal/chclient"
 	"github.com/faascope/faascope/internal/chlocal"
 	"github.com/faascope/faascope/internal/config"
+	"github.com/faascope/faascope/internal/scheduler"
 )
 
 // envPrefix starts every environment variable faascope reads.
@@ -23,6 +25,8 @@ const envPrefix = "FAASCOPE"
 
 // Config is the whole configuration file (deploy/config/faascope.yaml).
 type Config struct {
+	// Roles are what serve runs in this process: collector, api, scheduler.
+	Roles []string `yaml:"roles"`
 	// DataDir holds faascope's local state, including the managed ClickHouse.
 	DataDir    string           `yaml:"data_dir"`
 	Log        LogConfig        `yaml:"log"`
@@ -30,6 +34,7 @@ type Config struct {
 	Collector  collector.Config `yaml:"collector"`
 	API        dashboard.Config `yaml:"api"`
 	Billing    billing.Config   `yaml:"billing"`
+	Scheduler  scheduler.Config `yaml:"scheduler"`
 	Debug      DebugConfig      `yaml:"debug"`
 	// Auth holds the bearer tokens; none configured means no authentication
 	// and loopback-only listeners.
@@ -57,13 +62,41 @@ func defaultConfig() Config {
 	local := chlocal.NewDefaultConfig()
 	local.DataDir = "" // derived from data_dir unless set
 	return Config{
+		Roles:      slices.Clone(allRoles),
 		DataDir:    "./data",
 		Log:        LogConfig{Level: "info", Format: "text"},
 		ClickHouse: ClickHouseConfig{Config: chclient.NewDefaultConfig(), Local: local, Migrate: true},
 		Collector:  collector.NewDefaultConfig(),
 		API:        dashboard.NewDefaultConfig(),
 		Billing:    billing.NewDefaultConfig(),
+		Scheduler:  scheduler.NewDefaultConfig(),
 	}
+}
+
+// The roles of serve. The scheduler role must run in exactly one process:
+// every process that has it runs every job.
+const (
+	roleCollector = "collector" // OTLP receivers, the durable queue and its shipper
+	roleAPI       = "api"       // the HTTP API, /metrics and health checks
+	roleScheduler = "scheduler" // periodic jobs (internal/scheduler)
+)
+
+var allRoles = []string{roleCollector, roleAPI, roleScheduler}
+
+// hasRole reports whether serve runs role in this process.
+func (c *Config) hasRole(role string) bool { return slices.Contains(c.Roles, role) }
+
+func validateRoles(roles []string) error {
+	if len(roles) == 0 {
+		return fmt.Errorf("roles: must name at least one of %s", strings.Join(allRoles, ", "))
+	}
+	var errs []error
+	for i, r := range roles {
+		if !slices.Contains(allRoles, r) || slices.Index(roles, r) != i {
+			errs = append(errs, fmt.Errorf("roles[%d]: must be a distinct one of %s, got %q", i, strings.Join(allRoles, ", "), r))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Validate reports every problem of every section at once.
@@ -80,8 +113,8 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		errs = append(errs, fmt.Errorf("log.format: must be text or json, got %q", c.Log.Format))
 	}
-	errs = append(errs, c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate(), c.Debug.validate(),
-		c.Auth.Validate())
+	errs = append(errs, validateRoles(c.Roles), c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate(),
+		c.Scheduler.Validate(), c.Debug.validate(), c.Auth.Validate())
 	for key, addr := range map[string]string{
 		"collector.grpc_addr": c.Collector.GRPCAddr, "collector.http_addr": c.Collector.HTTPAddr, "api.addr": c.API.Addr,
 	} {
@@ -101,6 +134,7 @@ type flagSet struct {
 	overrides  map[string]*string
 	noMigrate  bool
 	insecure   bool
+	roles      string
 }
 
 func newFlagSet(name string, stderr io.Writer, withServe bool) *flagSet {
@@ -120,6 +154,8 @@ func newFlagSet(name string, stderr io.Writer, withServe bool) *flagSet {
 		str("api-addr", "API listen address (default 127.0.0.1:8080)")
 		f.fs.BoolVar(&f.noMigrate, "no-migrate", false, "do not apply schema migrations on start")
 		f.fs.BoolVar(&f.insecure, "insecure", false, "allow listening beyond loopback without auth tokens")
+		f.fs.StringVar(&f.roles, "roles", "", "what this process runs, comma separated: collector,api,scheduler (default all;\n"+
+			"run the scheduler role in exactly one process)")
 	}
 	return f
 }
@@ -169,6 +205,12 @@ func (f *flagSet) applyFlags(cfg *Config) {
 	})
 	if f.noMigrate {
 		cfg.ClickHouse.Migrate = false
+	}
+	if f.roles != "" {
+		cfg.Roles = strings.Split(f.roles, ",")
+		for i := range cfg.Roles {
+			cfg.Roles[i] = strings.TrimSpace(cfg.Roles[i])
+		}
 	}
 	cfg.Insecure = f.insecure
 }

@@ -95,3 +95,35 @@ func TestListeningBeyondLoopbackNeedsTokensOrInsecure(t *testing.T) {
 		t.Errorf("with tokens: %v", err)
 	}
 }
+
+func TestRoles(t *testing.T) {
+	cfg, err := newFlagSet("serve", io.Discard, true).load([]string{"--roles", "collector, api"}, []string{"FAASCOPE_ROLES=scheduler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.Roles, []string{"collector", "api"}) || cfg.hasRole(roleScheduler) {
+		t.Errorf("--roles must override the environment: %v", cfg.Roles)
+	}
+	cfg, err = newFlagSet("serve", io.Discard, true).load(nil, []string{"FAASCOPE_ROLES=scheduler"})
+	if err != nil || !reflect.DeepEqual(cfg.Roles, []string{"scheduler"}) {
+		t.Errorf("FAASCOPE_ROLES: %v %v", cfg.Roles, err)
+	}
+	_, err = newFlagSet("serve", io.Discard, true).load([]string{"--roles", "api,collecter,api"}, nil)
+	for _, want := range []string{`roles[1]: must be a distinct one of collector, api, scheduler, got "collecter"`, `roles[2]`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestSchedulerConfigIsValidatedWithItsKey(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	os.WriteFile(file, []byte("scheduler:\n  jobs:\n    keepwarm:\n      schedule: every hour\n      timeout: -1m\n"), 0o600)
+	_, err := newFlagSet("serve", io.Discard, true).load([]string{"--config", file}, nil)
+	for _, key := range []string{"scheduler.jobs.keepwarm.schedule", "scheduler.jobs.keepwarm.timeout"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s:\n%v", key, err)
+		}
+	}
+}

@@ -67,21 +67,12 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 		return 1
 	}))
 
-	// Exports are acknowledged once on disk in the queue; the shipper takes
-	// them to ClickHouse, and after a crash the queue replays what it had not.
-	q, err := queue.Open(filepath.Join(cfg.DataDir, "queue"), cfg.Collector.Queue,
-		queue.Settings{Logger: logger.With("component", "queue"), Registerer: reg})
-	if err != nil {
-		return fmt.Errorf("cannot open the durable queue: %w", err)
-	}
-	shipper := collector.NewShipper(q, st.client.Conn, cfg.Collector.Writer, set)
-	shipper.Start()
-	stopped, err := startServers(cfg, st, collector.QueueWriter{Q: q}, reg, set)
-	defer shutdown(logger, q, shipper, stopped)
+	started, err := startRoles(ctx, cfg, st, reg, set)
+	defer shutdown(logger, started)
 	if err != nil {
 		return err
 	}
-	logger.Info("faascope is ready",
+	logger.Info("faascope is ready", "roles", cfg.Roles,
 		"otlp_grpc", cfg.Collector.GRPCAddr, "otlp_http", cfg.Collector.HTTPAddr, "api", cfg.API.Addr)
 
 	select {
@@ -93,28 +84,15 @@ func runServe(ctx context.Context, args, environ []string, stderr io.Writer) err
 	}
 }
 
-// startServers starts the receivers and the API. It returns what it started,
-// in start order, even on error, so the caller can stop them.
-func startServers(cfg Config, st *storage, writer collector.RecordWriter, reg *prometheus.Registry, set collector.Settings) ([]component, error) {
-	norm := collector.NewNormalizer(collector.NormalizerOptions{
-		Tenant: schemas.DefaultTenant, MaxAttrs: cfg.Collector.MaxAttrs, MaxAttrValueLen: cfg.Collector.MaxAttrValueLen,
-	})
-	ingester := collector.NewIngester(norm, writer, cfg.Collector.Limits, set)
-	grpcRecv := collector.NewGRPCReceiver(cfg.Collector.GRPCAddr, cfg.Collector.Limits, ingester, set)
-	httpRecv := collector.NewHTTPReceiver(cfg.Collector.HTTPAddr, cfg.Collector.Limits, ingester, set)
-	prices, err := cfg.Billing.Catalog()
-	if err != nil {
-		return nil, err
-	}
-	reader := analyzer.NewReader(st.client.Conn, cfg.ClickHouse.QueryTimeout)
-	reader.SetPrices(prices, cfg.Billing.Policy())
-	api := dashboard.New(cfg.API, dashboard.Deps{
-		Analyzer: reader,
-		Ready:    st.client.Ping,
-		Gatherer: reg,
-		Logger:   set.Logger,
-		Auth:     set.Auth,
-	})
+// shutdownFunc adapts a stop function to component.
+type shutdownFunc func(ctx context.Context) error
+
+func (f shutdownFunc) Shutdown(ctx context.Context) error { return f(ctx) }
+
+// startRoles starts what cfg.Roles asks for. It returns what it started, in
+// start order, even on error, so the caller can stop them in reverse: intake
+// (API, scheduler, receivers) stops before the queue is shipped and closed.
+func startRoles(ctx context.Context, cfg Config, st *storage, reg *prometheus.Registry, set collector.Settings) ([]component, error) {
 	var started []component
 	if cfg.Debug.PprofAddr != "" {
 		p, err := startPprof(cfg.Debug.PprofAddr, set.Logger)
@@ -123,29 +101,86 @@ func startServers(cfg Config, st *storage, writer collector.RecordWriter, reg *p
 		}
 		started = append(started, p)
 	}
-	for _, c := range []interface {
-		component
-		Start() error
-	}{grpcRecv, httpRecv, api} {
-		if err := c.Start(); err != nil {
+	if cfg.hasRole(roleCollector) {
+		cs, err := startCollector(cfg, st, reg, set)
+		started = append(started, cs...)
+		if err != nil {
 			return started, err
 		}
-		started = append(started, c)
+	}
+	deps := dashboard.Deps{Ready: st.client.Ping, Gatherer: reg, Logger: set.Logger, Auth: set.Auth}
+	if cfg.hasRole(roleScheduler) {
+		sched, err := startScheduler(ctx, cfg, st, reg, set.Logger)
+		if err != nil {
+			return started, err
+		}
+		started = append(started, sched)
+		deps.Scheduler = sched
+	}
+	if cfg.hasRole(roleAPI) {
+		api, err := startAPI(cfg, st, deps)
+		if err != nil {
+			return started, err
+		}
+		started = append(started, api)
 	}
 	return started, nil
 }
 
-// shutdown stops intake first (receivers, API), then ships what is queued
-// to ClickHouse while time allows; what is left stays in the queue on disk
-// and ships at the next start.
-func shutdown(logger *slog.Logger, q *queue.Queue, shipper *collector.Shipper, started []component) {
+// startCollector opens the durable queue, starts its shipper and the OTLP
+// receivers. Exports are acknowledged once on disk in the queue; the shipper
+// takes them to ClickHouse, and after a crash the queue replays what it had not.
+func startCollector(cfg Config, st *storage, reg *prometheus.Registry, set collector.Settings) ([]component, error) {
+	q, err := queue.Open(filepath.Join(cfg.DataDir, "queue"), cfg.Collector.Queue,
+		queue.Settings{Logger: set.Logger.With("component", "queue"), Registerer: reg})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the durable queue: %w", err)
+	}
+	shipper := collector.NewShipper(q, st.client.Conn, cfg.Collector.Writer, set)
+	shipper.Start()
+	// Stopped after the receivers: what is queued ships while time allows;
+	// what is left stays on disk and ships at the next start.
+	started := []component{shutdownFunc(func(context.Context) error { return q.Close() }), shutdownFunc(shipper.Close)}
+	norm := collector.NewNormalizer(collector.NormalizerOptions{
+		Tenant: schemas.DefaultTenant, MaxAttrs: cfg.Collector.MaxAttrs, MaxAttrValueLen: cfg.Collector.MaxAttrValueLen,
+	})
+	ingester := collector.NewIngester(norm, collector.QueueWriter{Q: q}, cfg.Collector.Limits, set)
+	for _, r := range []interface {
+		component
+		Start() error
+	}{
+		collector.NewGRPCReceiver(cfg.Collector.GRPCAddr, cfg.Collector.Limits, ingester, set),
+		collector.NewHTTPReceiver(cfg.Collector.HTTPAddr, cfg.Collector.Limits, ingester, set),
+	} {
+		if err := r.Start(); err != nil {
+			return started, err
+		}
+		started = append(started, r)
+	}
+	return started, nil
+}
+
+// startAPI serves the API, /metrics and health checks.
+func startAPI(cfg Config, st *storage, deps dashboard.Deps) (*dashboard.Server, error) {
+	prices, err := cfg.Billing.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	reader := analyzer.NewReader(st.client.Conn, cfg.ClickHouse.QueryTimeout)
+	reader.SetPrices(prices, cfg.Billing.Policy())
+	deps.Analyzer = reader
+	api := dashboard.New(cfg.API, deps)
+	return api, api.Start()
+}
+
+// shutdown stops what started, last started first, within shutdownTimeout.
+func shutdown(logger *slog.Logger, started []component) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	var errs []error
 	for i := len(started) - 1; i >= 0; i-- {
 		errs = append(errs, started[i].Shutdown(ctx))
 	}
-	errs = append(errs, shipper.Close(ctx), q.Close())
 	if err := errors.Join(errs...); err != nil {
 		logger.Warn("shutdown was not clean", "err", err)
 	}

@@ -47,18 +47,19 @@ type instance struct {
 	db              *chclient.Client
 }
 
-func startServe(t *testing.T) *instance {
+// startServe runs serve with the common flags plus extra.
+func startServe(t *testing.T, extra ...string) *instance {
 	t.Helper()
 	in := &instance{grpc: freeAddr(t), http: freeAddr(t), api: freeAddr(t), db: chtest.NewDatabase(t)}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr bytes.Buffer
 	exited := make(chan int, 1)
 	go func() {
-		exited <- run(ctx, []string{"serve",
+		exited <- run(ctx, append([]string{"serve",
 			"--clickhouse-addr", chtest.Addr(), "--clickhouse-database", in.db.Database,
 			"--otlp-grpc-addr", in.grpc, "--otlp-http-addr", in.http, "--api-addr", in.api,
 			"--data-dir", t.TempDir(), "--log-level", "warn",
-		}, []string{"FAASCOPE_COLLECTOR_WRITER_FLUSH_INTERVAL=50ms"}, io.Discard, &stderr)
+		}, extra...), []string{"FAASCOPE_COLLECTOR_WRITER_FLUSH_INTERVAL=50ms"}, io.Discard, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

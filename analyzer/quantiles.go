@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"time"
 )
 
 // durationStats are a group's latency distribution: t-digest quantiles of
@@ -50,8 +51,11 @@ func (r *Reader) quantiles(ctx context.Context, f Filter, spec usageSpec) (map[k
 		rollup[i], raw[i] = m.rollup+" AS q"+strconv.Itoa(i), m.raw+" AS q"+strconv.Itoa(i)
 	}
 	g := spec.grain
-	if f.hasVersion() {
+	switch {
+	case f.hasVersion():
 		g = grainRaw
+	case g < grainMinute: // percentiles over the range widened to whole hours
+		f.From, f.To = f.From.Truncate(time.Hour), ceilTo(f.To, time.Hour)
 	}
 	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, g)
 	out := map[keyAt]durationStats{}

@@ -7,8 +7,9 @@ import (
 
 // Series buckets the rows matching f by step (0: ChooseStep). The range is
 // widened to whole buckets so every point covers a full step. Daily steps
-// read the day rollups, steps of an hour or more the hour rollups, shorter
-// steps raw rows (their range is at most TargetPoints steps).
+// read the day rollups, hourly steps the hour rollups, shorter steps the
+// minute rollup; percentiles of steps under an hour come from raw rows
+// (their range is at most TargetPoints steps).
 func (r *Reader) Series(ctx context.Context, f Filter, step time.Duration) (Series, error) {
 	if err := f.Validate(); err != nil {
 		return Series{}, invalid("%v", err)
@@ -88,6 +89,8 @@ func grainFor(step time.Duration) grain {
 		return grainDay
 	case step%time.Hour == 0:
 		return grainHour
+	case step%time.Minute == 0:
+		return grainMinute
 	}
 	return grainRaw
 }

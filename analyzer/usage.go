@@ -90,27 +90,47 @@ type usageSpec struct {
 	// stepKey or hourOfDayKey. Empty: no time grouping.
 	timeKey string
 	// grain is the coarsest rollup the question may read: days unless its
-	// time key needs hours (hour of day, steps under a day) or raw rows
+	// time key needs hours (hour of day, steps under a day) or minutes
 	// (steps under an hour).
 	grain grain
 }
 
-// grain is a level of the storage: whole days, whole hours or raw rows.
+// grain is a level of the storage: whole days, hours or minutes, or raw rows.
 type grain int
 
 const (
 	grainDay grain = iota // the zero value: most questions can use days
 	grainHour
+	grainMinute
 	grainRaw
 )
 
-// rollups names the day and hour tables that hold the same aggregates.
-type rollups struct{ day, hour string }
+// units are the lengths of the rollup levels.
+var units = map[grain]time.Duration{grainDay: 24 * time.Hour, grainHour: time.Hour, grainMinute: time.Minute}
+
+// rollups names the tables that hold the same aggregates per day, hour and
+// minute, and their time columns; "" when a level has no table.
+type rollups struct{ day, hour, minute string }
 
 var (
-	usageRollups    = rollups{day: "function_usage_day", hour: "function_usage_hour"}
+	usageRollups = rollups{day: "function_usage_day", hour: "function_usage_hour", minute: "function_usage_minute"}
+	// Latency states have no minute table (t-digest states per minute cost
+	// too much at ingest): percentiles are read over whole hours.
 	quantileRollups = rollups{day: "function_day", hour: "function_hour"}
 )
+
+// table returns the table and time column of a level.
+func (r rollups) table(g grain) (string, string) {
+	switch {
+	case g == grainDay && r.day != "":
+		return r.day, "day"
+	case g == grainHour && r.hour != "":
+		return r.hour, "hour"
+	case g == grainMinute && r.minute != "":
+		return r.minute, "minute"
+	}
+	return "invocations", "ts"
+}
 
 func (s usageSpec) dims() []string {
 	opt := func(on bool, col, zero string) string {
@@ -180,10 +200,11 @@ const maxRows = 200_000
 
 // tiered builds "SELECT dims, outer FROM (pieces UNION ALL) GROUP BY dims".
 // Each piece reads one plain time range from one level: whole days from the
-// day rollup (column day), whole hours left at either end from the hour
-// rollup (column hour), the partial hours at the very ends from raw rows
-// (column ts), never coarser than g. So a 30-day range reads about 30 rollup
-// rows per function, and counts stay exact at second resolution. One plain
+// day rollup, whole hours left at either end from the hour rollup, whole
+// minutes left from the minute rollup (raw rows for seconds, and for levels
+// a table set lacks), never coarser than g. So a 30-day range reads about 30
+// rollup rows per function plus the edge hours and minutes, and counts are
+// exact for ranges at minute resolution (Filter.truncated). One plain
 // range per subquery because ClickHouse 18.16 prunes partitions for
 // "t >= a AND t < b" but not through an OR of ranges. Dimensions are
 // aliased d0, d1...: an alias named like a column would shadow it in WHERE
@@ -198,12 +219,10 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 	var parts []string
 	var args []any
 	for _, p := range pieces(f.From, f.To, g) {
-		table, tcol, cols := "invocations", "ts", raw
-		switch p.level {
-		case grainDay:
-			table, tcol, cols = tables.day, "day", rollup
-		case grainHour:
-			table, tcol, cols = tables.hour, "hour", rollup
+		table, tcol := tables.table(p.level)
+		cols := rollup
+		if table == "invocations" {
+			cols = raw
 		}
 		sel := make([]string, len(dims))
 		for i, d := range dims {
@@ -234,8 +253,7 @@ func pieces(from, to time.Time, coarsest grain) []piece {
 	if coarsest == grainRaw {
 		return []piece{{grainRaw, from, to}}
 	}
-	unit := map[grain]time.Duration{grainDay: 24 * time.Hour, grainHour: time.Hour}[coarsest]
-	u0, u1 := ceilTo(from, unit), to.Truncate(unit)
+	u0, u1 := ceilTo(from, units[coarsest]), to.Truncate(units[coarsest])
 	if !u0.Before(u1) {
 		return pieces(from, to, coarsest+1)
 	}

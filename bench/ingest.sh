@@ -55,7 +55,7 @@ for proto in grpc http/protobuf; do
   echo "| $proto | faascope | $(rate "$out") | $(echo "$rows / $wall" | bc) | $rows / $((want + inits)) | $(echo "$cpu1 - $cpu0" | bc) | $(peak_rss_mb "$FAASCOPE_PID") | $(echo "$ch1 - $ch0" | bc) | $wall |"
   if [ "$proto" = grpc ]; then
     # Merged parts are what a table settles to; fresh inserts are not.
-    for t in invocations function_hour function_usage_hour function_day function_usage_day instance_days; do sql "OPTIMIZE TABLE $t FINAL"; done
+    for t in invocations function_hour function_usage_hour function_usage_minute function_day function_usage_day instance_days; do sql "OPTIMIZE TABLE $t FINAL"; done
     columns=$(sql "SELECT name, sum(data_compressed_bytes) AS b FROM system.columns WHERE database = 'faascope' AND table = 'invocations' GROUP BY name ORDER BY b DESC LIMIT 8")
     storage=$(sql "SELECT table, sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes) FROM system.parts WHERE active AND database = 'faascope' GROUP BY table ORDER BY table")
   fi

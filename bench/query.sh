@@ -15,7 +15,7 @@
 # against the stored rows (exact: the range covers all rows and both of its
 # ends are unaligned).
 #
-# Usage: [CHUNK=10000000] [MERGE_WAIT=120] [OPTIMIZE_INVOCATIONS=0] \
+# Usage: [CHUNK=10000000] [MERGE_WAIT=120] [OPTIMIZE_INVOCATIONS=0] [KEEP=0] \
 #        [API_PORT=28187 OTLP_GRPC_PORT=28317 OTLP_HTTP_PORT=28318] \
 #        bash bench/query.sh [TIER_ROWS ...]
 #        (default tiers: 1000000 10000000 100000000 stored rows, cumulative)
@@ -71,7 +71,12 @@ done
 
 work=$(mktemp -d /tmp/faascope-bench.XXXXXX)
 FAASCOPE_PID=
-trap '[ -z "$FAASCOPE_PID" ] || stop_faascope; rm -rf "$work"' EXIT
+# KEEP=1 leaves faascope and its ClickHouse running with the data, to profile queries by hand.
+if [ "${KEEP:-0}" = 1 ]; then
+  trap 'echo "kept: $work (faascope pid $FAASCOPE_PID, API $API, ClickHouse HTTP $CH_HTTP)" >&2' EXIT
+else
+  trap '[ -z "$FAASCOPE_PID" ] || stop_faascope; rm -rf "$work"' EXIT
+fi
 
 make --no-print-directory build >/dev/null
 start_faascope_at "$work" "${API_PORT:-28187}" "${OTLP_GRPC_PORT:-28317}" "${OTLP_HTTP_PORT:-28318}"
@@ -204,7 +209,7 @@ for tier in "${tiers[@]}"; do
   last_tier=$tier
 
   merge_s=$(wait_merges)
-  t=$(now); for r in function_hour function_usage_hour function_day function_usage_day; do sql "OPTIMIZE TABLE $r FINAL"; done; fm_s=$(elapsed "$t")
+  t=$(now); for r in function_hour function_usage_hour function_usage_minute function_day function_usage_day; do sql "OPTIMIZE TABLE $r FINAL"; done; fm_s=$(elapsed "$t")
   t=$(now); sql "OPTIMIZE TABLE instance_days FINAL"; in_s=$(elapsed "$t")
   inv_opt=no
   if [ "${OPTIMIZE_INVOCATIONS:-0}" = 1 ]; then

@@ -115,6 +115,8 @@ func (s *Server) timeRange(c *gin.Context) (time.Time, time.Time, error) {
 	case to.Sub(from) > s.cfg.MaxRange:
 		return time.Time{}, time.Time{}, badRequest(fmt.Sprintf("range longer than the maximum of %s", s.cfg.MaxRange))
 	}
+	// Answers cover whole minutes; the response states the range it covers.
+	from, to = analyzer.Round(from, to)
 	return from, to, checkInDateTime(from, to)
 }
 

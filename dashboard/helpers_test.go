@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/analyzer/keepwarm"
 )
 
 // fakeAnalyzer answers with fixed results (or err) and records what it was
@@ -36,6 +37,10 @@ type fakeAnalyzer struct {
 	coldStarts analyzer.ColdStartReport
 	costs      analyzer.CostReport
 	projection analyzer.ProjectionReport
+	recs       []analyzer.FunctionRecommendation
+	action     string
+	replayed   []keepwarm.PolicyResult
+	window     [2]time.Duration
 	err        error
 }
 
@@ -84,6 +89,18 @@ func (a *fakeAnalyzer) Projection(_ context.Context, f analyzer.Filter, now time
 	defer a.record(f)()
 	a.now = now
 	return a.projection, a.err
+}
+
+func (a *fakeAnalyzer) Recommendations(_ context.Context, f analyzer.Filter, action string, limit int, now time.Time) ([]analyzer.FunctionRecommendation, error) {
+	defer a.record(f)()
+	a.action, a.limit, a.now = action, limit, now
+	return a.recs, a.err
+}
+
+func (a *fakeAnalyzer) Replay(_ context.Context, tenant string, k analyzer.FunctionKey, now time.Time, window, train time.Duration, _ keepwarm.Params) ([]keepwarm.PolicyResult, keepwarm.Recommendation, error) {
+	defer a.record(analyzer.Filter{Tenant: tenant})()
+	a.key, a.now, a.window = k, now, [2]time.Duration{window, train}
+	return a.replayed, keepwarm.Recommendation{}, a.err
 }
 
 var (

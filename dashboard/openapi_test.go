@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/analyzer/keepwarm"
 	"github.com/faascope/faascope/billing"
 )
 
@@ -146,6 +147,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ColdStartsResponse": coldStartsResponse{}, "CostGroup": analyzer.CostGroup{}, "CostReport": analyzer.CostReport{},
 		"ProjectionRow": analyzer.ProjectionRow{}, "ProjectionReport": analyzer.ProjectionReport{},
 		"JobsResponse": jobsResponse{}, "Job": jobStatus{}, "JobRun": jobRun{}, "RunStarted": runStarted{},
+		"PingSchedule": keepwarm.PingSchedule{}, "Level": keepwarm.Level{}, "Candidate": keepwarm.Candidate{},
+		"HourStat": keepwarm.HourStat{}, "HybridStats": keepwarm.HybridStats{}, "Evidence": keepwarm.Evidence{},
+		"Recommendation": keepwarm.Recommendation{}, "PolicyResult": keepwarm.PolicyResult{},
+		"FunctionRecommendation": analyzer.FunctionRecommendation{}, "RecommendationsResponse": recommendationsResponse{},
+		"ReplayResponse": replayResponse{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

@@ -42,6 +42,9 @@ func (s *Server) apiRoutes() []apiRoute {
 		{http.MethodGet, "/coldstarts", slices.Concat(filterParams, rangeParams, []string{"limit"}), s.coldStarts},
 		{http.MethodGet, "/costs", slices.Concat(filterParams, rangeParams, []string{"month", "group_by"}), s.costs},
 		{http.MethodGet, "/costs/projection", slices.Concat(filterParams, []string{"month"}), s.projection},
+		{http.MethodGet, "/functions/:id/recommendation", nil, s.functionRecommendation},
+		{http.MethodGet, "/functions/:id/replay", []string{"window", "train"}, s.replay},
+		{http.MethodGet, "/recommendations", []string{"provider", "region", "account", "function", "action", "limit"}, s.recommendations},
 		{http.MethodGet, "/jobs", nil, s.listJobs},
 		{http.MethodPost, "/jobs/:name/run", nil, s.runJob},
 	}

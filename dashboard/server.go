@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/analyzer/keepwarm"
 	"github.com/faascope/faascope/internal/auth"
 )
 
@@ -32,6 +33,10 @@ type Analyzer interface {
 	Costs(ctx context.Context, q analyzer.CostQuery) (analyzer.CostReport, error)
 	// Projection forecasts the cost of the month that holds now.
 	Projection(ctx context.Context, f analyzer.Filter, now time.Time) (analyzer.ProjectionReport, error)
+	// Recommendations returns each matching function's latest keep-warm recommendation.
+	Recommendations(ctx context.Context, f analyzer.Filter, action string, limit int, now time.Time) ([]analyzer.FunctionRecommendation, error)
+	// Replay compares keep-warm policies on one function's traffic of the window ending now.
+	Replay(ctx context.Context, tenant string, k analyzer.FunctionKey, now time.Time, window, train time.Duration, p keepwarm.Params) ([]keepwarm.PolicyResult, keepwarm.Recommendation, error)
 }
 
 // Deps are the services behind the API.

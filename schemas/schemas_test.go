@@ -70,7 +70,7 @@ func TestMigrateAppliesOnceAndRecords(t *testing.T) {
 	}
 	want := map[string]uint64{"invocations": 1, "function_hour": 1, "function_hour_mv": 1, "function_usage_hour": 1,
 		"function_usage_hour_mv": 1, "function_day": 1, "function_day_mv": 1,
-		"function_usage_day": 1, "function_usage_day_mv": 1, "instance_days": 1, "job_runs": 1, "instance_days_mv": 1,
+		"function_usage_day": 1, "function_usage_day_mv": 1, "instance_days": 1, "job_runs": 1, "recommendations": 1, "instance_days_mv": 1,
 		"instances": 0, "instances_mv": 0, "function_minute": 0, "function_minute_mv": 0}
 	for table, count := range want {
 		var n uint64

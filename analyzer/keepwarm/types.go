@@ -116,106 +116,133 @@ const (
 
 // Recommendation is what to do about one function's cold starts.
 type Recommendation struct {
-	Action      string
-	Reason      string   // a reason code when Action is none, else ""
-	Explanation []string // the reasons in words
-	Schedules   []PingSchedule
-	Provisioned []Level
+	Action      string         `json:"action"`
+	Reason      string         `json:"reason"`      // a reason code when Action is none, else ""
+	Explanation []string       `json:"explanation"` // the reasons in words
+	Schedules   []PingSchedule `json:"schedules"`
+	Provisioned []Level        `json:"provisioned"`
 	// Expected effect per 30-day month, from the replay of the training
 	// window; Low and High bound an 80 % day-level bootstrap interval.
-	ColdStartsAvoidedPerMonth, ColdStartsAvoidedLow, ColdStartsAvoidedHigh float64
-	AddedCostPerMonthUSD                                                   float64
-	WarmGBsPerMonth                                                        float64
-	Confidence                                                             string // high|medium|low, with the basis in Explanation
-	Evidence                                                               Evidence
-	Alternatives                                                           []Candidate
+	ColdStartsAvoidedPerMonth float64     `json:"cold_starts_avoided_per_month"`
+	ColdStartsAvoidedLow      float64     `json:"cold_starts_avoided_low"`
+	ColdStartsAvoidedHigh     float64     `json:"cold_starts_avoided_high"`
+	AddedCostPerMonthUSD      float64     `json:"added_cost_per_month_usd"`
+	WarmGBsPerMonth           float64     `json:"warm_gb_s_per_month"`
+	Confidence                string      `json:"confidence"` // high|medium|low, with the basis in Explanation
+	Evidence                  Evidence    `json:"evidence"`
+	Alternatives              []Candidate `json:"alternatives"`
 }
 
 // PingSchedule is one keep-warm rule: one cron per distinct (day set, hours, k).
 type PingSchedule struct {
-	Cron         string // standard 5-field cron, UTC
-	EventBridge  string // AWS EventBridge rule expression, UTC
-	K            int    // concurrent pings per firing
-	Every        time.Duration
-	Description  string
-	Payload      string        // the detection marker the handler must return early on
-	HandlerDelay time.Duration // how long the handler holds a warm-up call when K > 1
+	Cron         string        `json:"cron"`        // standard 5-field cron, UTC
+	EventBridge  string        `json:"eventbridge"` // AWS EventBridge rule expression, UTC
+	K            int           `json:"k"`           // concurrent pings per firing
+	Every        time.Duration `json:"every_ns"`
+	Description  string        `json:"description"`
+	Payload      string        `json:"payload"`          // the detection marker the handler must return early on
+	HandlerDelay time.Duration `json:"handler_delay_ns"` // how long the handler holds a warm-up call when K > 1
 }
 
 // Level is one step of a reserved-capacity schedule, in the owner's zone.
 type Level struct {
-	Days             string // MON-FRI | SAT,SUN
-	FromHour, ToHour int    // [FromHour, ToHour) local hours
-	Count            int
-	Utilization      float64 // mean concurrency / Count over the training days
+	Days        string  `json:"days"` // MON-FRI | SAT,SUN
+	FromHour    int     `json:"from_hour"`
+	ToHour      int     `json:"to_hour"` // [FromHour, ToHour) local hours
+	Count       int     `json:"count"`
+	Utilization float64 `json:"utilization"` // mean concurrency / Count over the training days
 	// ScheduledActions are Application Auto Scaling scheduled actions (UTC
 	// crons with the MinCapacity they set), or the provider's equivalent.
-	ScheduledActions []string
+	ScheduledActions []string `json:"scheduled_actions"`
 }
 
 // Candidate is one scored action.
 type Candidate struct {
-	Name                                  string
-	ColdStarts, PingColdStarts, Pings     int
-	Collisions                            int
-	WarmGBs, AddedUSD                     float64 // over the training window
-	ColdStartsAvoidedPerMonth             float64
-	AddedCostPerMonthUSD, NetBenefitMonth float64
-	K                                     int
-	Note                                  string
+	Name                      string  `json:"name"`
+	ColdStarts                int     `json:"cold_starts"`
+	PingColdStarts            int     `json:"ping_cold_starts"`
+	Pings                     int     `json:"pings"`
+	Collisions                int     `json:"collisions"`
+	WarmGBs                   float64 `json:"warm_gb_s"`
+	AddedUSD                  float64 `json:"added_usd"` // over the training window
+	ColdStartsAvoidedPerMonth float64 `json:"cold_starts_avoided_per_month"`
+	AddedCostPerMonthUSD      float64 `json:"added_cost_per_month_usd"`
+	NetBenefitMonth           float64 `json:"net_benefit_month"`
+	K                         int     `json:"k"`
+	Note                      string  `json:"note"`
 }
 
 // Evidence is what the recommendation rests on.
 type Evidence struct {
-	Days                  float64
-	Invocations, Warmups  int
-	ObservedColdStarts    int
-	ReplayedColdStarts    int // the no-keep-warm replay of the same window
-	EvictAfter, SafeGap   time.Duration
-	EvictionSource        string    // fitted | prior | prior clamped to the observed bracket
-	EvictionCurve         []float64 // isotonic P(cold | idle gap) per 1-minute bucket, -1 where no data
-	Idle, ScaleOut        int       // cold starts by cause (§5.3c)
-	Deploy, Other         int
-	InitP50, DurationP50  time.Duration
-	ValuePerColdStartUSD  float64
-	Hours                 []HourStat
-	Periodic              bool
-	Period, Phase, Jitter time.Duration // phase within the period, p95 jitter
-	PhaseShare            float64       // share of calls within ±2 min of the phase
-	Sessions              int
-	BurstP50, BurstP95    int // session-start burst sizes; BurstP95 is k_burst
-	Hybrid                HybridStats
+	Days                 float64       `json:"days"`
+	Invocations          int           `json:"invocations"`
+	Warmups              int           `json:"warmups"`
+	ObservedColdStarts   int           `json:"observed_cold_starts"`
+	ReplayedColdStarts   int           `json:"replayed_cold_starts"` // the no-keep-warm replay of the same window
+	EvictAfter           time.Duration `json:"evict_after_ns"`
+	SafeGap              time.Duration `json:"safe_gap_ns"`
+	EvictionSource       string        `json:"eviction_source"` // fitted | prior | prior clamped to the observed bracket
+	EvictionCurve        []float64     `json:"eviction_curve"`  // isotonic P(cold | idle gap) per 1-minute bucket, -1 where no data
+	Idle                 int           `json:"idle"`
+	ScaleOut             int           `json:"scale_out"` // cold starts by cause (§5.3c)
+	Deploy               int           `json:"deploy"`
+	Other                int           `json:"other"`
+	InitP50              time.Duration `json:"init_p50_ns"`
+	DurationP50          time.Duration `json:"duration_p50_ns"`
+	ValuePerColdStartUSD float64       `json:"value_per_cold_start_usd"`
+	Hours                []HourStat    `json:"hours"`
+	Periodic             bool          `json:"periodic"`
+	Period               time.Duration `json:"period_ns"`
+	Phase                time.Duration `json:"phase_ns"`
+	Jitter               time.Duration `json:"jitter_ns"`   // phase within the period, p95 jitter
+	PhaseShare           float64       `json:"phase_share"` // share of calls within ±2 min of the phase
+	Sessions             int           `json:"sessions"`
+	BurstP50             int           `json:"burst_p50"`
+	BurstP95             int           `json:"burst_p95"` // session-start burst sizes; BurstP95 is k_burst
+	Hybrid               HybridStats   `json:"hybrid"`
 }
 
 // HourStat is the activity of one (day type, local hour) bucket (§5.3d).
 type HourStat struct {
-	DayType                string // weekday | weekend
-	Hour                   int
-	Days                   int
-	PActive, PerHour       float64
-	IdleCold, ScaleCold    float64 // per day
-	PeakConcurrency        float64 // QPC quantile over days of the hour's peak
-	MeanConcurrency        float64
-	PValue                 float64
-	Active                 bool
-	Candidate, Significant bool
+	DayType         string  `json:"day_type"` // weekday | weekend
+	Hour            int     `json:"hour"`
+	Days            int     `json:"days"`
+	PActive         float64 `json:"p_active"`
+	PerHour         float64 `json:"per_hour"`
+	IdleCold        float64 `json:"idle_cold"`
+	ScaleCold       float64 `json:"scale_cold"`       // per day
+	PeakConcurrency float64 `json:"peak_concurrency"` // QPC quantile over days of the hour's peak
+	MeanConcurrency float64 `json:"mean_concurrency"`
+	PValue          float64 `json:"p_value"`
+	Active          bool    `json:"active"`
+	Candidate       bool    `json:"candidate"`
+	Significant     bool    `json:"significant"`
 }
 
 // HybridStats are the hybrid-histogram quantities of the idle times (§1.3, §5.3e).
 type HybridStats struct {
-	P5, P99  time.Duration
-	BinCV    float64
-	OOBShare float64
+	P5       time.Duration `json:"p5_ns"`
+	P99      time.Duration `json:"p99_ns"`
+	BinCV    float64       `json:"bin_cv"`
+	OOBShare float64       `json:"oob_share"`
 }
 
 // PolicyResult is one policy's replay of the scored part of a window.
 type PolicyResult struct {
-	Policy                                         string
-	Invocations, ColdStarts, PingColdStarts, Pings int
-	Firings                                        int // ping schedule firings; Pings counts each of their k calls
-	Collisions                                     int
-	IdleInstanceSeconds, WarmGBs, AddedUSD         float64
-	IdleCalls, IdleColdStarts, ScaleOutColdStarts  int // calls after an idle gap ≥ the safe gap / cold starts by cause
-	IdleCallsActive, IdleColdStartsActive          int // the same, in the active hours and the hours a periodic job runs in
-	ObservedColdStarts                             int // the trace's own cold flags in the scored part
+	Policy               string  `json:"policy"`
+	Invocations          int     `json:"invocations"`
+	ColdStarts           int     `json:"cold_starts"`
+	PingColdStarts       int     `json:"ping_cold_starts"`
+	Pings                int     `json:"pings"`
+	Firings              int     `json:"firings"` // ping schedule firings; Pings counts each of their k calls
+	Collisions           int     `json:"collisions"`
+	IdleInstanceSeconds  float64 `json:"idle_instance_seconds"`
+	WarmGBs              float64 `json:"warm_gb_s"`
+	AddedUSD             float64 `json:"added_usd"`
+	IdleCalls            int     `json:"idle_calls"`
+	IdleColdStarts       int     `json:"idle_cold_starts"`
+	ScaleOutColdStarts   int     `json:"scale_out_cold_starts"` // calls after an idle gap ≥ the safe gap / cold starts by cause
+	IdleCallsActive      int     `json:"idle_calls_active"`
+	IdleColdStartsActive int     `json:"idle_cold_starts_active"` // the same, in the active hours and the hours a periodic job runs in
+	ObservedColdStarts   int     `json:"observed_cold_starts"`    // the trace's own cold flags in the scored part
 }

@@ -16,11 +16,12 @@ var version = "dev"
 const usage = `faascope: cost, cold starts and throttling of serverless functions, from OTLP traces.
 
 Usage:
-  faascope serve   [flags]   run the OTLP receivers, writer and API
-  faascope migrate [flags]   apply the ClickHouse schema and exit
-  faascope loadgen [flags]   send realistic FaaS traffic over OTLP, with its ground truth
+  faascope serve     [flags]   run the OTLP receivers, writer, scheduler and API
+  faascope migrate   [flags]   apply the ClickHouse schema and exit
+  faascope loadgen   [flags]   send realistic FaaS traffic over OTLP, with its ground truth
   faascope cost estimate [flags]   price a workload from flags with the price catalog
-  faascope version           print the version
+  faascope recommend [flags]   keep-warm recommendations of a running faascope (--replay compares policies)
+  faascope version             print the version
 
 Run "faascope <command> -h" for the flags of a command.
 `
@@ -45,6 +46,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		err = runMigrate(ctx, args[1:], environ, stderr)
 	case "loadgen":
 		err = runLoadgen(ctx, args[1:], environ, stdout, stderr)
+	case "recommend":
+		err = runRecommend(ctx, args[1:], environ, stdout, stderr)
 	case "cost":
 		return runCost(args[1:], time.Now(), stdout, stderr)
 	case "version", "--version", "-v":

@@ -108,9 +108,13 @@ func startRoles(ctx context.Context, cfg Config, st *storage, reg *prometheus.Re
 			return started, err
 		}
 	}
-	deps := dashboard.Deps{Ready: st.client.Ping, Gatherer: reg, Logger: set.Logger, Auth: set.Auth}
+	reader, err := newReader(cfg, st)
+	if err != nil {
+		return started, err
+	}
+	deps := dashboard.Deps{Analyzer: reader, Ready: st.client.Ping, Gatherer: reg, Logger: set.Logger, Auth: set.Auth}
 	if cfg.hasRole(roleScheduler) {
-		sched, err := startScheduler(ctx, cfg, st, reg, set.Logger)
+		sched, err := startScheduler(ctx, cfg, reader, st, reg, set.Logger)
 		if err != nil {
 			return started, err
 		}
@@ -118,7 +122,7 @@ func startRoles(ctx context.Context, cfg Config, st *storage, reg *prometheus.Re
 		deps.Scheduler = sched
 	}
 	if cfg.hasRole(roleAPI) {
-		api, err := startAPI(cfg, st, deps)
+		api, err := startAPI(cfg, deps)
 		if err != nil {
 			return started, err
 		}
@@ -160,15 +164,20 @@ func startCollector(cfg Config, st *storage, reg *prometheus.Registry, set colle
 	return started, nil
 }
 
-// startAPI serves the API, /metrics and health checks.
-func startAPI(cfg Config, st *storage, deps dashboard.Deps) (*dashboard.Server, error) {
+// newReader is the analyzer on st with the configured prices; a bad
+// prices file stops serve before anything listens.
+func newReader(cfg Config, st *storage) (*analyzer.Reader, error) {
 	prices, err := cfg.Billing.Catalog()
 	if err != nil {
 		return nil, err
 	}
 	reader := analyzer.NewReader(st.client.Conn, cfg.ClickHouse.QueryTimeout)
 	reader.SetPrices(prices, cfg.Billing.Policy())
-	deps.Analyzer = reader
+	return reader, nil
+}
+
+// startAPI serves the API, /metrics and health checks.
+func startAPI(cfg Config, deps dashboard.Deps) (*dashboard.Server, error) {
 	api := dashboard.New(cfg.API, deps)
 	return api, api.Start()
 }

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// wholeDaysFrom is the range length from which percentiles cover whole days.
+const wholeDaysFrom = 7 * 24 * time.Hour
+
 // durationStats are a group's latency distribution: t-digest quantiles of
 // handler duration and init duration, and the exact maximum.
 type durationStats struct {
@@ -54,8 +57,12 @@ func (r *Reader) quantiles(ctx context.Context, f Filter, spec usageSpec) (map[k
 	switch {
 	case f.hasVersion():
 		g = grainRaw
-	case g < grainMinute: // percentiles over the range widened to whole hours
-		f.From, f.To = f.From.Truncate(time.Hour), ceilTo(f.To, time.Hour)
+	case g < grainMinute:
+		unit := time.Hour
+		if g == grainDay && f.To.Sub(f.From) >= wholeDaysFrom {
+			unit = 24 * time.Hour
+		}
+		f.From, f.To = f.From.Truncate(unit), ceilTo(f.To, unit)
 	}
 	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, g)
 	out := map[keyAt]durationStats{}

@@ -23,14 +23,12 @@ func (r *Reader) ColdStarts(ctx context.Context, f Filter, limit int) (ColdStart
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
-	rows, err := r.usage(ctx, f, usageSpec{function: true, version: true, runtime: true, timeKey: hourOfDayKey, grain: grainHour})
+	spec := usageSpec{function: true, version: true, runtime: true, timeKey: hourOfDayKey, grain: grainHour}
+	rows, totals, err := r.usageAndInferred(ctx, f, spec)
 	if err != nil {
 		return ColdStartReport{}, err
 	}
-	inferred, err := r.inferredColdStarts(ctx, f, "")
-	if err != nil {
-		return ColdStartReport{}, err
-	}
+	inferred := withoutTime(totals)
 	report := rankColdStarts(rows, inferred, limit)
 	return report, r.addColdStartDetail(ctx, f, rows, inferred, report.Functions)
 }

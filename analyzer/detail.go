@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -21,22 +22,23 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
+	// Percentiles do not depend on the rest: read them meanwhile.
+	var stats map[keyAt]durationStats
+	var statsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stats, statsErr = r.quantiles(ctx, f.forFunction(k), usageSpec{function: true})
+	}()
 	// The account-less rows of the same name are read too, so orphans can join.
 	wide := f.forFunction(k)
 	wide.Account = ""
-	rows, err := r.usage(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, timeKey: monthKey})
-	if err != nil {
-		return FunctionDetail{}, err
-	}
-	inferred, err := r.inferredColdStarts(ctx, f.forFunction(k), "")
-	if err != nil {
+	rows, inferred, err := r.usageAndInferred(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, timeKey: monthKey})
+	<-done
+	if err = errors.Join(err, statsErr); err != nil {
 		return FunctionDetail{}, err
 	}
 	d, err := r.assembleDetail(k, rows, inferred[keyAt{FunctionKey: k}], f.To.Sub(f.From))
-	if err != nil {
-		return FunctionDetail{}, err
-	}
-	stats, err := r.quantiles(ctx, f.forFunction(k), usageSpec{function: true})
 	if err != nil {
 		return FunctionDetail{}, err
 	}

@@ -83,11 +83,7 @@ func (r *Reader) Functions(ctx context.Context, f Filter, o ListOptions) (Functi
 
 // functionAggs sums usage, inferred cold starts and list-price cost per function.
 func (r *Reader) functionAggs(ctx context.Context, f Filter) (map[FunctionKey]*funcAgg, error) {
-	rows, err := r.usage(ctx, f, usageSpec{function: true, platform: true, timeKey: monthKey})
-	if err != nil {
-		return nil, err
-	}
-	inferred, err := r.inferredColdStarts(ctx, f, "")
+	rows, inferred, err := r.usageAndInferred(ctx, f, usageSpec{function: true, platform: true, timeKey: monthKey})
 	if err != nil {
 		return nil, err
 	}

@@ -25,11 +25,7 @@ func (r *Reader) Series(ctx context.Context, f Filter, step time.Duration) (Seri
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	spec := usageSpec{timeKey: stepKey(step), grain: grainFor(step)}
-	rows, err := r.usage(ctx, f, spec)
-	if err != nil {
-		return Series{}, err
-	}
-	inferred, err := r.inferredColdStarts(ctx, f, stepKey(step))
+	rows, inferred, err := r.usageAndInferred(ctx, f, spec)
 	if err != nil {
 		return Series{}, err
 	}

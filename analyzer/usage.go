@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -192,6 +193,39 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 		adoptOrphans(out)
 	}
 	return out, err
+}
+
+// usageAndInferred runs the usage query and the inferred-cold-start query
+// of f at once: they are independent, and every view waits for both.
+// Inferred cold starts are keyed by spec's time key when it is a {s} key
+// (steps, hour of day), else by function only.
+func (r *Reader) usageAndInferred(ctx context.Context, f Filter, spec usageSpec) ([]usageRow, map[keyAt]uint64, error) {
+	timeKey := spec.timeKey
+	if !strings.Contains(timeKey, "{s}") {
+		timeKey = "" // calendar keys (month, day) are not needed per instance
+	}
+	var inferred map[keyAt]uint64
+	var inferErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		inferred, inferErr = r.inferredColdStarts(ctx, f, timeKey)
+	}()
+	rows, err := r.usage(ctx, f, spec)
+	<-done
+	if err := errors.Join(err, inferErr); err != nil {
+		return nil, nil, err
+	}
+	return rows, inferred, nil
+}
+
+// withoutTime sums keyed counts over their time keys.
+func withoutTime(m map[keyAt]uint64) map[keyAt]uint64 {
+	out := make(map[keyAt]uint64, len(m))
+	for k, n := range m {
+		out[keyAt{FunctionKey: k.FunctionKey}] += n
+	}
+	return out
 }
 
 // maxRows bounds the grouped rows one query returns (functions x configs x

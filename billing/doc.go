@@ -16,6 +16,11 @@
 //     volume tiers per account, plan, region, architecture and month; both are
 //     allocated back to lines in proportion to usage, so line totals add up
 //     to account totals.
+//   - Projection (projection.go): ProjectMonth forecasts one additive usage
+//     quantity to month end, weekday-aware, with a band; callers price the
+//     projected usage (docs/projection.md).
+//   - Config (config.go): the prices file and the free-tier policy of a
+//     deployment.
 //
 // The package is pure: no I/O except reading the override file in
 // LoadCatalog, no clock (callers pass the month), no globals that change

@@ -122,8 +122,7 @@ func (q CostQuery) validate() error {
 // priceTenant prices all usage of the filter's tenant (and account, whose
 // allowance is its own) in the range.
 func (r *Reader) priceTenant(ctx context.Context, f Filter) ([]usageRow, billing.Bill, error) {
-	all := Filter{Tenant: f.Tenant, From: f.From, To: f.To, Provider: f.Provider, Account: f.Account}
-	rows, err := r.usage(ctx, all, usageSpec{function: true, platform: true, version: true, timeKey: monthKey})
+	rows, err := r.usage(ctx, f.billedWith(), usageSpec{function: true, platform: true, version: true, timeKey: monthKey})
 	if err != nil {
 		return nil, billing.Bill{}, err
 	}
@@ -132,6 +131,13 @@ func (r *Reader) priceTenant(ctx context.Context, f Filter) ([]usageRow, billing
 		return nil, billing.Bill{}, fmt.Errorf("cannot price usage: %w", err)
 	}
 	return rows, bill, nil
+}
+
+// billedWith widens f to all usage billed together with what it selects:
+// free tiers and volume tiers are per account, so only the tenant, provider
+// and account narrow what is priced; the rest of f picks lines afterwards.
+func (f Filter) billedWith() Filter {
+	return Filter{Tenant: f.Tenant, From: f.From, To: f.To, Provider: f.Provider, Account: f.Account}
 }
 
 // lineMatcher applies the filter's identity conditions in Go, the same way

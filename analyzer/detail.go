@@ -28,10 +28,10 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		stats, statsErr = r.quantiles(ctx, f.forFunction(k), usageSpec{function: true})
+		stats, statsErr = r.quantiles(ctx, f.ForFunction(k), usageSpec{function: true})
 	}()
 	// The account-less rows of the same name are read too, so orphans can join.
-	wide := f.forFunction(k)
+	wide := f.ForFunction(k)
 	wide.Account = ""
 	rows, inferred, err := r.usageAndInferred(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, timeKey: monthKey})
 	<-done

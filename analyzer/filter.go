@@ -40,10 +40,10 @@ func (f Filter) Validate() error {
 		errs = append(errs, fmt.Errorf("range is empty: from %s is not before to %s",
 			f.From.Format(time.RFC3339), f.To.Format(time.RFC3339)))
 	}
-	for name, v := range map[string]string{"provider": f.Provider, "platform": f.Platform, "region": f.Region,
-		"account": f.Account, "function": f.Function, "version": f.Version} {
-		if len(v) > maxFilterValue {
-			errs = append(errs, fmt.Errorf("%s: longer than %d bytes", name, maxFilterValue))
+	for _, v := range []struct{ name, value string }{{"provider", f.Provider}, {"platform", f.Platform},
+		{"region", f.Region}, {"account", f.Account}, {"function", f.Function}, {"version", f.Version}} {
+		if len(v.value) > maxFilterValue {
+			errs = append(errs, fmt.Errorf("%s: longer than %d bytes", v.name, maxFilterValue))
 		}
 	}
 	return errors.Join(errs...)
@@ -67,8 +67,9 @@ func (f Filter) truncated() Filter {
 	return f
 }
 
-// forFunction narrows f to one function.
-func (f Filter) forFunction(k FunctionKey) Filter {
+// ForFunction narrows f to one function, matching its name exactly even
+// when it holds glob characters.
+func (f Filter) ForFunction(k FunctionKey) Filter {
 	f.Provider, f.Account, f.Region, f.Function = k.Provider, k.AccountID, k.Region, ExactName(k.FunctionName)
 	return f
 }

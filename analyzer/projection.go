@@ -39,8 +39,7 @@ func (r *Reader) Projection(ctx context.Context, f Filter, now time.Time) (Proje
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	all := Filter{Tenant: f.Tenant, From: histStart, To: now, Provider: f.Provider, Account: f.Account}
-	rows, err := r.usage(ctx, all, usageSpec{function: true, platform: true, version: true, timeKey: dayKey})
+	rows, err := r.usage(ctx, f.billedWith(), usageSpec{function: true, platform: true, version: true, timeKey: dayKey})
 	if err != nil {
 		return ProjectionReport{}, err
 	}
@@ -54,56 +53,75 @@ func (r *Reader) Projection(ctx context.Context, f Filter, now time.Time) (Proje
 	return rep, nil
 }
 
-// projectedLine is one billing line (a function in one configuration) with
-// a forecast of each usage dimension.
-type projectedLine struct {
-	usageKey
-	row                                usageRow // for the filter
-	requests, mbms, initMbms, billedMs billing.Forecast
+// projected are the usage columns a bill is priced from, each projected on
+// its own: requests, billed MB-ms, billed INIT MB-ms and billed ms (CPU).
+var projected = []func(*Usage) *uint64{
+	func(u *Usage) *uint64 { return &u.Invocations },
+	func(u *Usage) *uint64 { return &u.BilledMBms },
+	func(u *Usage) *uint64 { return &u.InitBilledMBms },
+	func(u *Usage) *uint64 { return &u.BilledMs },
 }
 
-// projectLines groups daily rows by line and forecasts every dimension.
+// Indexes into projected that say whether a line was in use on a day.
+const (
+	projRequests = 0
+	projBilledMs = 3
+)
+
+// projectedLine is one billing line (a function in one configuration) with
+// a forecast of each column of projected.
+type projectedLine struct {
+	usageKey
+	row       usageRow // for the filter
+	forecasts []billing.Forecast
+}
+
+// lineSeries is one line's daily history of each projected column, and
+// today so far.
+type lineSeries struct {
+	row   usageRow
+	days  [][]float64
+	today []float64
+}
+
+// projectLines groups daily rows by line and forecasts every column.
 func projectLines(rows []usageRow, histStart, today, now time.Time) []projectedLine {
-	type series struct {
-		row                                         usageRow
-		requests, mbms, initMbms, billed            []float64
-		todayReq, todayMbms, todayInit, todayBilled float64
-	}
 	n := int(today.Sub(histStart) / (24 * time.Hour))
-	byLine := map[usageKey]*series{}
+	byLine := map[usageKey]*lineSeries{}
 	for _, row := range rows {
 		k := row.usageKey
 		k.TimeKey = 0
 		s := byLine[k]
 		if s == nil {
-			s = &series{row: row, requests: make([]float64, n), mbms: make([]float64, n), initMbms: make([]float64, n), billed: make([]float64, n)}
+			s = &lineSeries{row: row, days: make([][]float64, len(projected)), today: make([]float64, len(projected))}
+			for d := range s.days {
+				s.days[d] = make([]float64, n)
+			}
 			byLine[k] = s
 		}
 		day := dayOfKey(row.TimeKey)
-		if i := int(day.Sub(histStart) / (24 * time.Hour)); i >= 0 && i < n {
-			s.requests[i] += float64(row.Invocations)
-			s.mbms[i] += float64(row.BilledMBms)
-			s.initMbms[i] += float64(row.InitBilledMBms)
-			s.billed[i] += float64(row.BilledMs)
-		} else if day.Equal(today) {
-			s.todayReq += float64(row.Invocations)
-			s.todayMbms += float64(row.BilledMBms)
-			s.todayInit += float64(row.InitBilledMBms)
-			s.todayBilled += float64(row.BilledMs)
+		i := int(day.Sub(histStart) / (24 * time.Hour))
+		for d, col := range projected {
+			v := float64(*col(&row.Usage))
+			switch {
+			case i >= 0 && i < n:
+				s.days[d][i] += v
+			case day.Equal(today):
+				s.today[d] += v
+			}
 		}
 	}
 	out := make([]projectedLine, 0, len(byLine))
 	for k, s := range byLine {
 		// Days before a line's first use are not zero usage, they are before
 		// it existed: a function deployed mid-window must not look declining.
-		first := firstUsed(s.requests, s.billed)
+		first := firstUsed(s.days[projRequests], s.days[projBilledMs])
 		start := histStart.AddDate(0, 0, first)
-		out = append(out, projectedLine{usageKey: k, row: s.row,
-			requests: billing.ProjectMonth(s.requests[first:], start, s.todayReq, now),
-			mbms:     billing.ProjectMonth(s.mbms[first:], start, s.todayMbms, now),
-			initMbms: billing.ProjectMonth(s.initMbms[first:], start, s.todayInit, now),
-			billedMs: billing.ProjectMonth(s.billed[first:], start, s.todayBilled, now),
-		})
+		l := projectedLine{usageKey: k, row: s.row, forecasts: make([]billing.Forecast, len(projected))}
+		for d := range projected {
+			l.forecasts[d] = billing.ProjectMonth(s.days[d][first:], start, s.today[d], now)
+		}
+		out = append(out, l)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
 	return out
@@ -141,11 +159,11 @@ func (r *Reader) priceScenarios(lines []projectedLine, month time.Time) ([]billi
 	for si, pick := range scenarios {
 		rows := make([]usageRow, len(lines))
 		for i, l := range lines {
-			rows[i] = usageRow{usageKey: l.usageKey, Usage: Usage{
-				Invocations: roundUsage(pick(l.requests)), BilledMBms: roundUsage(pick(l.mbms)),
-				InitBilledMBms: roundUsage(pick(l.initMbms)), BilledMs: roundUsage(pick(l.billedMs)),
-			}}
+			rows[i].usageKey = l.usageKey
 			rows[i].TimeKey = uint32(month.Year()*100 + int(month.Month()))
+			for d, col := range projected {
+				*col(&rows[i].Usage) = roundUsage(pick(l.forecasts[d]))
+			}
 		}
 		b, err := r.prices.Price(usageLines(rows), r.freeTier)
 		if err != nil {
@@ -189,7 +207,7 @@ func rowFor(m map[string]*ProjectionRow, key string) *ProjectionRow {
 func methods(lines []projectedLine) string {
 	count := map[string]int{}
 	for _, l := range lines {
-		count[l.requests.Method]++
+		count[l.forecasts[projRequests].Method]++
 	}
 	names := make([]string, 0, len(count))
 	for m := range count {

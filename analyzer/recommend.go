@@ -92,14 +92,14 @@ func (r *Reader) RecommendAll(ctx context.Context, runID string, now time.Time, 
 		return nil, nil, err
 	}
 	for _, tenant := range tenants {
-		fns, err := r.allFunctions(ctx, Filter{Tenant: tenant, From: from, To: now})
+		keys, err := r.ranFunctions(ctx, Filter{Tenant: tenant, From: from, To: now})
 		if err != nil {
 			return recs, errs, err
 		}
-		for _, s := range fns {
-			rec, err := r.recommendOne(ctx, tenant, s.FunctionKey, from, now, p)
+		for _, k := range keys {
+			rec, err := r.recommendOne(ctx, tenant, k, from, now, p)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", s.ID, err))
+				errs = append(errs, fmt.Errorf("%s: %w", k.ID(), err))
 				continue
 			}
 			rec.RunID, rec.Created = runID, now
@@ -109,24 +109,33 @@ func (r *Reader) RecommendAll(ctx context.Context, runID string, now time.Time, 
 	return recs, errs, nil
 }
 
-// allFunctions pages through the functions that ran in the range (up to
-// MaxFunctions), most invoked first.
-func (r *Reader) allFunctions(ctx context.Context, f Filter) ([]FunctionSummary, error) {
-	var out []FunctionSummary
-	for offset := 0; ; offset += MaxPageSize {
-		page, err := r.Functions(ctx, f, ListOptions{Limit: MaxPageSize, Offset: offset, NoPercentiles: true})
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range page.Functions {
-			if s.Invocations > 0 { // only throttled: nothing ran to keep warm
-				out = append(out, s)
-			}
-		}
-		if offset+MaxPageSize >= min(page.Total, MaxFunctions) {
-			return out, nil
+// ranFunctions lists the functions that ran in the range (throttled-only
+// ones have nothing to keep warm), most invoked first, at most MaxFunctions.
+// One usage query: the keys are all the recommender needs.
+func (r *Reader) ranFunctions(ctx context.Context, f Filter) ([]FunctionKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	rows, err := r.usage(ctx, f.truncated(), usageSpec{function: true})
+	if err != nil {
+		return nil, err
+	}
+	invocations := map[FunctionKey]uint64{}
+	for _, row := range rows {
+		invocations[row.FunctionKey] += row.Invocations
+	}
+	var keys []FunctionKey
+	for k, n := range invocations {
+		if n > 0 {
+			keys = append(keys, k)
 		}
 	}
+	sort.Slice(keys, func(i, j int) bool {
+		if a, b := invocations[keys[i]], invocations[keys[j]]; a != b {
+			return a > b
+		}
+		return lessKey(keys[i], keys[j])
+	})
+	return keys[:min(len(keys), MaxFunctions)], nil
 }
 
 func (r *Reader) recommendOne(ctx context.Context, tenant string, k FunctionKey, from, to time.Time, p keepwarm.Params) (FunctionRecommendation, error) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/faascope/faascope/billing"
 )
 
 // Usage is what a group of rows adds up to: the counts and sums every view
@@ -36,8 +38,8 @@ func (u *Usage) add(o Usage) {
 	u.InitBilledMBms += o.InitBilledMBms
 }
 
-// billedGBs converts MB-ms to GB-s the way providers do (GB = 1024 MB).
-func billedGBs(mbms uint64) float64 { return float64(mbms) / 1024 / 1000 }
+// billedGBs is billing's MB-ms to GB-s conversion for a summed column.
+func billedGBs(mbms uint64) float64 { return billing.MBmsToGBs(float64(mbms)) }
 
 // measure is one summed column: read from function_usage_hour for whole
 // hours, computed from raw rows the same way function_usage_hour_mv does

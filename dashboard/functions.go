@@ -70,9 +70,7 @@ func (s *Server) functionSeries(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// ExactName: a name holding * or ? must not match other functions.
-	f.Provider, f.Account, f.Region, f.Function = k.Provider, k.AccountID, k.Region, analyzer.ExactName(k.FunctionName)
-	series, err := s.deps.Analyzer.Series(c.Request.Context(), f, step)
+	series, err := s.deps.Analyzer.Series(c.Request.Context(), f.ForFunction(k), step)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the series of function %s: %w", k.ID(), err)
 	}

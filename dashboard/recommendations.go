@@ -52,8 +52,7 @@ func (s *Server) functionRecommendation(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, badRequest(err.Error())
 	}
-	f := analyzer.Filter{Tenant: c.GetString(tenantKey), Provider: k.Provider, Account: k.AccountID,
-		Region: k.Region, Function: analyzer.ExactName(k.FunctionName)}
+	f := analyzer.Filter{Tenant: c.GetString(tenantKey)}.ForFunction(k)
 	recs, err := s.deps.Analyzer.Recommendations(c.Request.Context(), f, "", 1, s.deps.Now())
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the recommendation of %s: %w", k.ID(), err)

@@ -30,7 +30,7 @@ func newRecommendFlagSet(environ []string, stderr io.Writer) (*flag.FlagSet, *re
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&fl.api, "api", "http://127.0.0.1:8080", "URL of a running faascope API")
-	fs.StringVar(&fl.token, "token", envValue(environ, "FAASCOPE_TOKEN"), "bearer token with the read scope (default $FAASCOPE_TOKEN)")
+	fs.StringVar(&fl.token, "token", lookupEnv(environ, "FAASCOPE_TOKEN"), "bearer token with the read scope (default $FAASCOPE_TOKEN)")
 	fs.StringVar(&fl.format, "format", "table", "output: table or json")
 	fs.StringVar(&fl.function, "function", "", "only functions whose name matches this glob, e.g. orders-*")
 	fs.StringVar(&fl.action, "action", "", "only this action (none, phase_ping, ping, ping_24x7, provisioned, ...)")
@@ -206,14 +206,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// envValue is the value of NAME in environ, "" when unset.
-func envValue(environ []string, name string) string {
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
 }

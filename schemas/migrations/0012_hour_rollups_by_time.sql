@@ -3,37 +3,13 @@
 -- hour-grain questions, which read every function's rows of a few hours:
 -- ordered by (tenant, hour, ...) that is one contiguous read, where ordered
 -- by function first it scanned the whole monthly partition (docs/benchmarks.md,
--- queries). Each table is rebuilt under its name with its view; rows are
--- copied as they are (sums and aggregate states). Run while ingest is
--- stopped ("faascope migrate", or serve before it listens): rows inserted
--- while a view is being recreated would be missed.
-CREATE TABLE IF NOT EXISTS function_usage_hour_by_time (
-    tenant            LowCardinality(String),
-    provider          LowCardinality(String),
-    account_id        LowCardinality(String),
-    region            LowCardinality(String),
-    function_name     LowCardinality(String),
-    hour              DateTime('UTC'),
-    platform          LowCardinality(String),
-    billing_plan      LowCardinality(String),
-    architecture      LowCardinality(String),
-    memory_mb         UInt32,
-    function_version  LowCardinality(String),
-    runtime           LowCardinality(String),
-    invocations       UInt64,
-    errors            UInt64,
-    timeouts          UInt64,
-    throttles         UInt64,
-    cold_starts       UInt64,
-    inits             UInt64,
-    duration_ms_sum   Float64,
-    cold_duration_ms_sum Float64,
-    init_ms_sum       Float64,
-    init_ms_count     UInt64,
-    billed_ms         UInt64,
-    billed_mb_ms      UInt64,
-    init_billed_mb_ms UInt64
-) ENGINE = SummingMergeTree((invocations, errors, timeouts, throttles, cold_starts, inits,
+-- queries). Each table is rebuilt under its name with its view: the new
+-- table takes the old one's columns (CREATE TABLE ... AS) with the new
+-- order, and rows are copied as they are (sums and aggregate states). Run
+-- while ingest is stopped ("faascope migrate", or serve before it
+-- listens): rows inserted while a view is being recreated would be missed.
+CREATE TABLE IF NOT EXISTS function_usage_hour_by_time AS function_usage_hour
+ENGINE = SummingMergeTree((invocations, errors, timeouts, throttles, cold_starts, inits,
     duration_ms_sum, cold_duration_ms_sum, init_ms_sum, init_ms_count, billed_ms, billed_mb_ms, init_billed_mb_ms))
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant, hour, provider, account_id, region, function_name,
@@ -70,26 +46,8 @@ FROM invocations
 GROUP BY tenant, provider, account_id, region, function_name, hour,
     platform, billing_plan, architecture, memory_mb, function_version, runtime;
 
-CREATE TABLE IF NOT EXISTS function_hour_by_time (
-    tenant             LowCardinality(String),
-    provider           LowCardinality(String),
-    platform           LowCardinality(String),
-    region             LowCardinality(String),
-    account_id         LowCardinality(String),
-    function_name      LowCardinality(String),
-    hour               DateTime('UTC'),
-    invocation_count   AggregateFunction(countIf, UInt8),
-    error_count        AggregateFunction(countIf, UInt8),
-    timeout_count      AggregateFunction(countIf, UInt8),
-    throttle_count     AggregateFunction(countIf, UInt8),
-    cold_start_count   AggregateFunction(countIf, UInt8),
-    init_count         AggregateFunction(countIf, UInt8),
-    duration_sum       AggregateFunction(sumIf, Float64, UInt8),
-    duration_max       AggregateFunction(maxIf, Float64, UInt8),
-    duration_quantiles AggregateFunction(quantilesTDigestIf(0.5, 0.9, 0.95, 0.99), Float64, UInt8),
-    init_quantiles     AggregateFunction(quantilesTDigestIf(0.5, 0.95, 0.99), Float64, UInt8),
-    billed_mb_ms       AggregateFunction(sum, UInt64)
-) ENGINE = AggregatingMergeTree
+CREATE TABLE IF NOT EXISTS function_hour_by_time AS function_hour
+ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant, hour, provider, account_id, region, function_name, platform);
 

@@ -87,5 +87,8 @@ func (s *Server) runJob(c *gin.Context) (any, error) {
 		return nil, errNoScheduler
 	}
 	id, err := s.deps.Scheduler.RunNow(c.Param("name"))
-	return runStarted{RunID: id}, err
+	if err != nil {
+		return nil, err
+	}
+	return withStatus{http.StatusAccepted, runStarted{RunID: id}}, nil
 }

@@ -25,8 +25,9 @@ var (
 // accepts. This table is the single list: handle rejects any other parameter
 // (a typo must not silently widen a question) and the OpenAPI test checks
 // that the document declares exactly these. GET routes read and need the
-// read scope; POST routes operate faascope, need the admin scope and answer
-// 202: they start work that goes on after the answer.
+// read scope; every other method changes or operates faascope and needs the
+// admin scope. Handlers answer 200 with their value as JSON, or another
+// status through withStatus, or a file through download.
 type apiRoute struct {
 	method string
 	path   string // gin syntax

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"mime"
 	"net/http"
 	"reflect"
 
@@ -39,12 +40,30 @@ func (s *Server) handle(rt apiRoute) gin.HandlerFunc {
 			writeError(c, e)
 			return
 		}
-		status := http.StatusOK
-		if rt.method == http.MethodPost {
-			status = http.StatusAccepted
+		switch v := out.(type) {
+		case download:
+			c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": v.filename}))
+			c.Data(http.StatusOK, v.contentType, v.body)
+		case withStatus:
+			c.JSON(v.status, emptySlices(v.body))
+		default:
+			c.JSON(http.StatusOK, emptySlices(out))
 		}
-		c.JSON(status, emptySlices(out))
 	}
+}
+
+// withStatus answers a success other than 200 (e.g. 202 for work that
+// goes on after the answer, 201 for a created resource).
+type withStatus struct {
+	status int
+	body   any
+}
+
+// download answers with a file instead of JSON (a report in CSV or HTML).
+type download struct {
+	contentType string
+	filename    string
+	body        []byte
 }
 
 func toAPIError(err error) *apiError {

@@ -100,10 +100,10 @@ func (s *Server) Handler() http.Handler {
 	}
 	v1 := r.Group("/api/v1", s.authorize)
 	for _, rt := range s.apiRoutes() {
-		if rt.method == http.MethodPost {
-			v1.POST(rt.path, s.authorizeAdmin, s.handle(rt))
-		} else {
+		if rt.method == http.MethodGet {
 			v1.GET(rt.path, s.handle(rt))
+		} else {
+			v1.Handle(rt.method, rt.path, s.authorizeAdmin, s.handle(rt))
 		}
 	}
 	r.NoRoute(func(c *gin.Context) {

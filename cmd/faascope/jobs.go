@@ -14,11 +14,20 @@ import (
 	"github.com/faascope/faascope/internal/scheduler"
 )
 
+// jobDeps is what the scheduled jobs are built from.
+type jobDeps struct {
+	cfg    Config
+	reader *analyzer.Reader
+	st     *storage
+	reg    prometheus.Registerer
+	logger *slog.Logger
+}
+
 // jobs is the registry of scheduled jobs: each issue that adds a job adds it
 // here, with its default schedule and timeout (scheduler.jobs.<name> in the
 // config overrides them).
-func jobs(reader *analyzer.Reader, reg prometheus.Registerer, logger *slog.Logger) ([]scheduler.Job, error) {
-	kw, err := newKeepWarmJob(reader, reg, logger)
+func jobs(d jobDeps) ([]scheduler.Job, error) {
+	kw, err := newKeepWarmJob(d.reader, d.reg, d.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +121,7 @@ func summarize(recs []analyzer.FunctionRecommendation) string {
 // recorded in the job_runs table of st.
 func startScheduler(ctx context.Context, cfg Config, reader *analyzer.Reader, st *storage, reg prometheus.Registerer, logger *slog.Logger) (*scheduler.Scheduler, error) {
 	s := scheduler.New(cfg.Scheduler, scheduler.Settings{Conn: st.client.Conn, Logger: logger, Registerer: reg})
-	js, err := jobs(reader, reg, logger)
+	js, err := jobs(jobDeps{cfg: cfg, reader: reader, st: st, reg: reg, logger: logger})
 	if err != nil {
 		return nil, err
 	}

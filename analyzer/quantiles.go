@@ -44,10 +44,18 @@ var quantileOuter = []string{
 // other dimensions of spec are ignored) and per time key. function_hour has no version column, so a version filter
 // reads raw rows for the whole range.
 func (r *Reader) quantiles(ctx context.Context, f Filter, spec usageSpec) (map[keyAt]durationStats, error) {
-	dims := []string{"''", "''", "''", "''", spec.timeDim()}
+	ids := [4]string{"''", "''", "''", "''"}
 	if spec.function {
-		copy(dims, []string{"provider", "account_id", "region", "function_name"})
+		ids = [4]string{"provider", "account_id", "region", "function_name"}
 	}
+	return r.quantilesBy(ctx, f, ids, spec)
+}
+
+// quantilesBy is quantiles grouped by ids, the expressions of the
+// FunctionKey fields (provider, account, region, function; an empty string literal for a
+// field not grouped by), so that alert rules can group by any of them.
+func (r *Reader) quantilesBy(ctx context.Context, f Filter, ids [4]string, spec usageSpec) (map[keyAt]durationStats, error) {
+	dims := append(ids[:], spec.timeDim())
 	rollup := make([]string, len(quantileMeasures))
 	raw := make([]string, len(quantileMeasures))
 	for i, m := range quantileMeasures {

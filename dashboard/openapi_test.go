@@ -12,8 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/analyzer/alerts"
 	"github.com/faascope/faascope/analyzer/keepwarm"
 	"github.com/faascope/faascope/billing"
+	"github.com/faascope/faascope/billing/report"
 )
 
 // openAPIDoc is the part of the document the tests check.
@@ -151,7 +153,12 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"HourStat": keepwarm.HourStat{}, "HybridStats": keepwarm.HybridStats{}, "Evidence": keepwarm.Evidence{},
 		"Recommendation": keepwarm.Recommendation{}, "PolicyResult": keepwarm.PolicyResult{},
 		"FunctionRecommendation": analyzer.FunctionRecommendation{}, "RecommendationsResponse": recommendationsResponse{},
-		"ReplayResponse": replayResponse{},
+		"ReplayResponse":  replayResponse{},
+		"ReportsResponse": reportsResponse{}, "ReportSummary": analyzer.ReportSummary{}, "Report": report.Report{},
+		"ReportTotal": report.Total{}, "ReportFunction": report.FunctionLine{}, "ReportMover": report.Mover{}, "ReportItemTotal": report.ItemTotal{},
+		"AlertsResponse": alertsResponse{}, "ActiveAlert": analyzer.ActiveAlert{}, "AlertEvent": analyzer.AlertEvent{},
+		"AlertRulesResponse": alertRulesResponse{}, "EffectiveRule": analyzer.EffectiveRule{}, "AlertRule": ruleJSONFields{},
+		"AlertRuleFilter": alerts.Filter{}, "NotifiersResponse": notifiersResponse{}, "Notifier": NotifierInfo{}, "NotifierTested": notifierTested{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

@@ -48,6 +48,15 @@ func (s *Server) apiRoutes() []apiRoute {
 		{http.MethodGet, "/recommendations", []string{"provider", "region", "account", "function", "action", "limit"}, s.recommendations},
 		{http.MethodGet, "/jobs", nil, s.listJobs},
 		{http.MethodPost, "/jobs/:name/run", nil, s.runJob},
+		{http.MethodGet, "/reports", nil, s.listReports},
+		{http.MethodGet, "/reports/:month", []string{"format"}, s.getReport},
+		{http.MethodPost, "/reports/:month/generate", nil, s.generateReport},
+		{http.MethodGet, "/alerts", slices.Concat(rangeParams, []string{"state", "rule", "limit"}), s.listAlerts},
+		{http.MethodGet, "/alert-rules", nil, s.listAlertRules},
+		{http.MethodPut, "/alert-rules/:name", nil, s.putAlertRule},
+		{http.MethodDelete, "/alert-rules/:name", nil, s.deleteAlertRule},
+		{http.MethodGet, "/notifiers", nil, s.listNotifiers},
+		{http.MethodPost, "/notifiers/:name/test", nil, s.testNotifier},
 	}
 }
 

@@ -45,6 +45,11 @@ type Deps struct {
 	// Scheduler lists and runs the jobs; nil when this process has no
 	// scheduler role (the job routes then answer 503).
 	Scheduler Scheduler
+	// Alerts serves the alert routes; nil: they answer 503.
+	Alerts AlertService
+	// Reports makes, stores and serves the monthly billing reports; nil:
+	// the report routes answer 503.
+	Reports ReportService
 	// Ready reports whether faascope can serve (storage reachable). Nil: always ready.
 	Ready func(ctx context.Context) error
 	// Gatherer serves /metrics (nil: no /metrics), joined by the

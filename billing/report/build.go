@@ -21,6 +21,7 @@ func Build(in Input) Report {
 		Generated:        in.Generated.UTC(),
 		Currency:         cmp.Or(in.Currency, "USD"),
 		PriceCatalogNote: in.PriceCatalogNote,
+		Partial:          in.Partial,
 		Accounts:         totals(cur, prev, accountOf),
 		Providers:        totals(cur, prev, providerOf),
 		Regions:          totals(cur, prev, regionOf),

@@ -205,3 +205,27 @@ func TestDisplayFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialMonth: the month to date says so in JSON and on the page, so
+// that nobody takes it for the month's bill; a month that is over says
+// nothing (the golden files hold that).
+func TestPartialMonth(t *testing.T) {
+	in := sample()
+	in.Partial = true
+	r := Build(in)
+	var page, doc bytes.Buffer
+	if err := r.HTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.JSON(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h1>Serverless costs, 2026-10 to date</h1>", "the month is not over"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if !strings.Contains(doc.String(), `"partial": true`) {
+		t.Error(`JSON lacks "partial": true`)
+	}
+}

@@ -40,6 +40,9 @@ type Input struct {
 	// PriceCatalogNote says which prices were used (e.g. catalog versions
 	// or an override file), so a regenerated report can be told apart.
 	PriceCatalogNote string
+	// Partial marks a month that is not over (the month to date), so that
+	// a reader does not take its figures for the month's bill.
+	Partial bool
 }
 
 // Report is a tenant's month. Amounts keep float64 precision; only the HTML
@@ -51,6 +54,8 @@ type Report struct {
 	Generated        time.Time `json:"generated"`
 	Currency         string    `json:"currency"`
 	PriceCatalogNote string    `json:"price_catalog_note,omitempty"`
+	// Partial is true for the month to date; absent for a month that is over.
+	Partial bool `json:"partial,omitempty"`
 	// TotalUSD is the sum of Functions' costs, added in their order.
 	TotalUSD float64 `json:"total_usd"`
 	// PreviousTotalUSD, ChangeUSD and ChangePct are absent without a

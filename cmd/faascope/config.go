@@ -35,6 +35,7 @@ type Config struct {
 	API        dashboard.Config `yaml:"api"`
 	Billing    billing.Config   `yaml:"billing"`
 	Scheduler  scheduler.Config `yaml:"scheduler"`
+	Alerts     AlertsConfig     `yaml:"alerts"`
 	Debug      DebugConfig      `yaml:"debug"`
 	// Auth holds the bearer tokens; none configured means no authentication
 	// and loopback-only listeners.
@@ -114,7 +115,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log.format: must be text or json, got %q", c.Log.Format))
 	}
 	errs = append(errs, validateRoles(c.Roles), c.ClickHouse.Config.Validate(), c.Collector.Validate(), c.API.Validate(),
-		c.Scheduler.Validate(), c.Debug.validate(), c.Auth.Validate())
+		c.Scheduler.Validate(), c.Debug.validate(), c.Auth.Validate(), c.Alerts.Validate())
 	for key, addr := range map[string]string{
 		"collector.grpc_addr": c.Collector.GRPCAddr, "collector.http_addr": c.Collector.HTTPAddr, "api.addr": c.API.Addr,
 	} {

@@ -31,7 +31,8 @@ func jobs(d jobDeps) ([]scheduler.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []scheduler.Job{{Name: "keepwarm", Spec: "@hourly", Timeout: 10 * time.Minute, Run: kw.run}}, nil
+	return []scheduler.Job{{Name: "keepwarm", Spec: "@hourly", Timeout: 10 * time.Minute, Run: kw.run}, alertsJobSpec(d),
+		reportsJobSpec(d)}, nil
 }
 
 // keepWarmJob recommends keep-warm actions for every function with traffic

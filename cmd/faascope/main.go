@@ -21,6 +21,7 @@ Usage:
   faascope loadgen   [flags]   send realistic FaaS traffic over OTLP, with its ground truth
   faascope cost estimate [flags]   price a workload from flags with the price catalog
   faascope recommend [flags]   keep-warm recommendations of a running faascope (--replay compares policies)
+  faascope report    [flags]   download a monthly billing report (CSV, JSON or HTML) from a running faascope
   faascope version             print the version
 
 Run "faascope <command> -h" for the flags of a command.
@@ -48,6 +49,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		err = runLoadgen(ctx, args[1:], environ, stdout, stderr)
 	case "recommend":
 		err = runRecommend(ctx, args[1:], environ, stdout, stderr)
+	case "report":
+		return runReport(ctx, args[1:], environ, stdout, stderr)
 	case "cost":
 		return runCost(args[1:], time.Now(), stdout, stderr)
 	case "version", "--version", "-v":

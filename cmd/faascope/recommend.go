@@ -19,18 +19,17 @@ import (
 
 // recommendFlags are the flags of "faascope recommend".
 type recommendFlags struct {
-	api, token, format, function, action, window, train string
-	limit                                               int
-	replay, verbose                                     bool
-	timeout                                             time.Duration
+	apiFlags
+	format, function, action, window, train string
+	limit                                   int
+	replay, verbose                         bool
 }
 
 func newRecommendFlagSet(environ []string, stderr io.Writer) (*flag.FlagSet, *recommendFlags) {
 	fl := &recommendFlags{}
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&fl.api, "api", "http://127.0.0.1:8080", "URL of a running faascope API")
-	fs.StringVar(&fl.token, "token", lookupEnv(environ, "FAASCOPE_TOKEN"), "bearer token with the read scope (default $FAASCOPE_TOKEN)")
+	fl.apiFlags.register(fs, environ)
 	fs.StringVar(&fl.format, "format", "table", "output: table or json")
 	fs.StringVar(&fl.function, "function", "", "only functions whose name matches this glob, e.g. orders-*")
 	fs.StringVar(&fl.action, "action", "", "only this action (none, phase_ping, ping, ping_24x7, provisioned, ...)")
@@ -39,7 +38,6 @@ func newRecommendFlagSet(environ []string, stderr io.Writer) (*flag.FlagSet, *re
 	fs.StringVar(&fl.window, "window", "14d", "replay window ending now")
 	fs.StringVar(&fl.train, "train", "7d", "the part of the replay window the recommender trains on")
 	fs.BoolVar(&fl.verbose, "v", false, "print each recommendation's reasons")
-	fs.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "give up on the API after this long")
 	return fs, fl
 }
 
@@ -58,7 +56,7 @@ func runRecommend(ctx context.Context, args, environ []string, stdout, stderr io
 	}
 	ctx, cancel := context.WithTimeout(ctx, fl.timeout)
 	defer cancel()
-	c := apiClient{base: strings.TrimRight(fl.api, "/"), token: fl.token}
+	c := fl.client()
 	var recs struct {
 		Recommendations []analyzer.FunctionRecommendation `json:"recommendations"`
 	}
@@ -161,39 +159,74 @@ func writeReplay(w io.Writer, id string, rp replayResult) {
 	tw.Flush()
 }
 
+// apiFlags are the flags of every subcommand that talks to a running
+// faascope through its API.
+type apiFlags struct {
+	api, token string
+	timeout    time.Duration
+}
+
+func (a *apiFlags) register(fs *flag.FlagSet, environ []string) {
+	fs.StringVar(&a.api, "api", "http://127.0.0.1:8080", "URL of a running faascope API")
+	fs.StringVar(&a.token, "token", lookupEnv(environ, "FAASCOPE_TOKEN"), "bearer token with the read scope (default $FAASCOPE_TOKEN)")
+	fs.DurationVar(&a.timeout, "timeout", 2*time.Minute, "give up on the API after this long")
+}
+
+func (a *apiFlags) client() apiClient {
+	return apiClient{base: strings.TrimRight(a.api, "/"), token: a.token}
+}
+
 // apiClient reads a running faascope's API.
 type apiClient struct{ base, token string }
 
+// maxAnswer bounds what a client subcommand reads from the API.
+const maxAnswer = 64 << 20
+
+// get fetches path and decodes its JSON answer into out.
 func (c apiClient) get(ctx context.Context, path string, out any) error {
+	body, err := c.fetch(ctx, path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("cannot decode the answer of %s: %w", path, err)
+	}
+	return nil
+}
+
+// fetch GETs path and returns the body of a 200 answer; any other answer
+// is an error with the API's message.
+func (c apiClient) fetch(ctx context.Context, path string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
-		return fmt.Errorf("bad --api: %w", err)
+		return nil, fmt.Errorf("bad --api: %w", err)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach faascope at %s: %w", c.base, err)
+		return nil, fmt.Errorf("cannot reach faascope at %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return fmt.Errorf("cannot read the answer of %s: %w", path, err)
+		return nil, fmt.Errorf("cannot read the answer of %s: %w", path, err)
+	}
+	if len(body) > maxAnswer {
+		// Never hand on a cut-off file as if it were whole.
+		return nil, fmt.Errorf("the answer of %s is larger than %d MiB", path, maxAnswer>>20)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
 			Error struct{ Code, Message string }
 		}
 		if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("%s: %s (%s)", path, e.Error.Message, e.Error.Code)
+			return nil, fmt.Errorf("%s: %s (%s)", path, e.Error.Message, e.Error.Code)
 		}
-		return fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
+		return nil, fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("cannot decode the answer of %s: %w", path, err)
-	}
-	return nil
+	return body, nil
 }
 
 func setIf(q url.Values, key, value string) {

@@ -112,7 +112,11 @@ func startRoles(ctx context.Context, cfg Config, st *storage, reg *prometheus.Re
 	if err != nil {
 		return started, err
 	}
-	deps := dashboard.Deps{Analyzer: reader, Ready: st.client.Ping, Gatherer: reg, Logger: set.Logger, Auth: set.Auth}
+	deps := dashboard.Deps{Analyzer: reader, Ready: st.client.Ping, Gatherer: reg, Logger: set.Logger, Auth: set.Auth,
+		Reports: analyzer.NewReports(reader, cfg.Billing.PricesFile)}
+	if deps.Alerts, err = newAlertService(cfg.Alerts, reader, set.Logger); err != nil {
+		return started, err
+	}
 	if cfg.hasRole(roleScheduler) {
 		sched, err := startScheduler(ctx, cfg, reader, st, reg, set.Logger)
 		if err != nil {

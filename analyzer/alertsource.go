@@ -1,0 +1,290 @@
+package analyzer
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/faascope/faascope/analyzer/alerts"
+)
+
+// AlertSource measures alert rules over one tenant's data: the analyzer's
+// side of alerts.Source. Counts, rates and costs come from the same code as
+// the function list (functionAggs), so a rule sees exactly what the list
+// shows for the same range, inferred cold starts included.
+type AlertSource struct {
+	r      *Reader
+	tenant string
+	// linkBase is faascope's external URL; "" leaves samples without links.
+	linkBase string
+}
+
+var _ alerts.Source = (*AlertSource)(nil)
+
+// AlertSource returns a Source bound to tenant. linkBase, when set, is the
+// URL the API is reached at from outside (alerts.external_url), for the
+// links in notifications.
+func (r *Reader) AlertSource(tenant, linkBase string) *AlertSource {
+	return &AlertSource{r: r, tenant: tenant, linkBase: linkBase}
+}
+
+// Limits of a rule's evaluation.
+const (
+	// MaxAlertGroups bounds the groups one rule measures: a rule grouped by
+	// function over more functions than that is an error, not a silent cut.
+	MaxAlertGroups = MaxFunctions
+	// RawPercentileWindow is the longest window whose percentiles are read
+	// from raw rows over exactly the window. Longer windows merge the hourly
+	// t-digest states of the whole hours they touch: the latency states
+	// have no minute rollup, and a 15-minute p95 read from an hour's state
+	// would mostly describe other minutes.
+	RawPercentileWindow = time.Hour
+	// costChangeLag is how far back cost_change_pct compares: the same
+	// weekday and hours a week earlier.
+	costChangeLag = 7 * 24 * time.Hour
+)
+
+// groupAgg is one group's sums over the functions it holds.
+type groupAgg struct {
+	labels map[string]string
+	Counts
+	cost float64
+}
+
+// Samples measures rule for every group with traffic in its window ending
+// at now (now is used as given: the job passes whole minutes).
+func (s *AlertSource) Samples(ctx context.Context, rule alerts.Rule, now time.Time) ([]alerts.Sample, error) {
+	f := s.filter(rule, now.Add(-rule.Window), now)
+	if rule.Metric == alerts.ProjectedMonthCost {
+		return s.projected(ctx, rule, f, now)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, invalid("rule %s: %v", rule.Name, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.r.timeout)
+	defer cancel()
+	groups, err := s.groups(ctx, rule, f)
+	if err != nil {
+		return nil, err
+	}
+	switch rule.Metric {
+	case alerts.InitP95Ms, alerts.DurationP95Ms:
+		return s.percentiles(ctx, rule, f, groups)
+	case alerts.CostChangePct:
+		return s.costChange(ctx, rule, f, groups)
+	}
+	out := make([]alerts.Sample, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, s.sample(rule, g, countValue(rule, g), g.Invocations))
+	}
+	return out, nil
+}
+
+// filter is the rule's filter on the tenant over [from, to).
+func (s *AlertSource) filter(rule alerts.Rule, from, to time.Time) Filter {
+	rf := rule.Filter
+	return Filter{Tenant: s.tenant, From: from, To: to, Provider: rf.Provider, Platform: rf.Platform,
+		Region: rf.Region, Account: rf.Account, Function: rf.Function, Version: rf.Version}
+}
+
+// groups sums the function list's aggregates of f by the rule's labels.
+// Cold starts are counted per function first (their rule takes the larger
+// of two counts, which does not add up across functions), then summed.
+func (s *AlertSource) groups(ctx context.Context, rule alerts.Rule, f Filter) (map[string]*groupAgg, error) {
+	aggs, err := s.r.functionAggs(ctx, f.truncated())
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*groupAgg{}
+	for k, a := range aggs {
+		labels := groupLabels(rule.GroupBy, k)
+		key := alerts.GroupKey(labels)
+		g := out[key]
+		if g == nil {
+			if len(out) == MaxAlertGroups {
+				return nil, invalid("rule %s: more than %d groups: narrow its filter or group_by", rule.Name, MaxAlertGroups)
+			}
+			g = &groupAgg{labels: labels}
+			out[key] = g
+		}
+		c := countsOf(a.Usage, a.inferred)
+		g.Invocations += c.Invocations
+		g.Errors += c.Errors
+		g.Timeouts += c.Timeouts
+		g.Throttles += c.Throttles
+		g.ColdStarts += c.ColdStarts
+		g.cost += a.cost
+	}
+	return out, nil
+}
+
+// groupLabels are a function's values of the labels a rule groups by.
+func groupLabels(by []string, k FunctionKey) map[string]string {
+	out := make(map[string]string, len(by))
+	for _, l := range by {
+		switch l {
+		case "provider":
+			out[l] = k.Provider
+		case "account":
+			out[l] = k.AccountID
+		case "region":
+			out[l] = k.Region
+		case "function":
+			out[l] = k.FunctionName
+		}
+	}
+	return out
+}
+
+// countValue is a count, rate or cost metric of one group, with the rates
+// of Counts (countsOf) applied to the group's sums.
+func countValue(rule alerts.Rule, g *groupAgg) float64 {
+	inv := float64(g.Invocations)
+	switch rule.Metric {
+	case alerts.ColdStartRate:
+		return min(ratio(float64(g.ColdStarts), inv), 1)
+	case alerts.ColdStarts:
+		return float64(g.ColdStarts)
+	case alerts.ThrottleRate:
+		return ratio(float64(g.Throttles), inv+float64(g.Throttles))
+	case alerts.Throttles:
+		return float64(g.Throttles)
+	case alerts.ErrorRate:
+		return ratio(float64(g.Errors), inv)
+	case alerts.TimeoutRate:
+		return ratio(float64(g.Timeouts), inv)
+	case alerts.CostPerDay:
+		return g.cost * float64(24*time.Hour) / float64(rule.Window)
+	}
+	return 0
+}
+
+// sample builds a group's sample. Throttle metrics judge calls (invocations
+// plus throttles) against min_invocations: a function refused every call
+// has no invocations at all.
+func (s *AlertSource) sample(rule alerts.Rule, g *groupAgg, v float64, invocations uint64) alerts.Sample {
+	if rule.Metric == alerts.ThrottleRate || rule.Metric == alerts.Throttles {
+		invocations += g.Throttles
+	}
+	return alerts.Sample{Group: g.labels, Value: v, Invocations: invocations, Link: s.link(g.labels)}
+}
+
+// link points at the group in the API: the function itself when the rule
+// groups by every identity label, else the function list filtered to it.
+func (s *AlertSource) link(labels map[string]string) string {
+	if s.linkBase == "" {
+		return ""
+	}
+	base := s.linkBase + "/api/v1/functions"
+	if len(labels) == 4 && labels["function"] != "" && labels["provider"] != "" {
+		k := FunctionKey{Provider: labels["provider"], AccountID: labels["account"], Region: labels["region"], FunctionName: labels["function"]}
+		return base + "/" + url.PathEscape(k.ID())
+	}
+	q := url.Values{}
+	for l, v := range labels {
+		if l == "function" {
+			v = ExactName(v)
+		}
+		if v != "" {
+			q.Set(l, v)
+		}
+	}
+	if len(q) == 0 {
+		return base
+	}
+	return base + "?" + q.Encode()
+}
+
+// percentiles reads p95 per group: over exactly the window from raw rows
+// up to RawPercentileWindow, else from the hourly states (see there).
+func (s *AlertSource) percentiles(ctx context.Context, rule alerts.Rule, f Filter, groups map[string]*groupAgg) ([]alerts.Sample, error) {
+	ids := [4]string{"''", "''", "''", "''"}
+	for _, l := range rule.GroupBy {
+		switch l {
+		case "provider":
+			ids[0] = "provider"
+		case "account":
+			ids[1] = "account_id"
+		case "region":
+			ids[2] = "region"
+		case "function":
+			ids[3] = "function_name"
+		}
+	}
+	spec := usageSpec{grain: grainHour}
+	if rule.Window <= RawPercentileWindow {
+		spec.grain = grainMinute // no minute states: whole minutes from raw rows
+	}
+	stats, err := s.r.quantilesBy(ctx, f.truncated(), ids, spec)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerts.Sample, 0, len(groups))
+	for _, g := range groups {
+		k := FunctionKey{Provider: g.labels["provider"], AccountID: g.labels["account"], Region: g.labels["region"], FunctionName: g.labels["function"]}
+		st := stats[keyAt{FunctionKey: k}]
+		v := st.Duration.P95
+		if rule.Metric == alerts.InitP95Ms {
+			v = st.Init.P95
+		}
+		out = append(out, s.sample(rule, g, v, g.Invocations))
+	}
+	return out, nil
+}
+
+// costChange compares each group's list-price cost over the window with
+// the same window a week earlier, in percent; groups without cost then
+// have no sample.
+func (s *AlertSource) costChange(ctx context.Context, rule alerts.Rule, f Filter, groups map[string]*groupAgg) ([]alerts.Sample, error) {
+	before := f
+	before.From, before.To = f.From.Add(-costChangeLag), f.To.Add(-costChangeLag)
+	prev, err := s.groups(ctx, rule, before)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerts.Sample, 0, len(groups))
+	for key, g := range groups {
+		p := prev[key]
+		if p == nil || p.cost <= 0 {
+			continue
+		}
+		out = append(out, s.sample(rule, g, (g.cost/p.cost-1)*100, g.Invocations))
+	}
+	return out, nil
+}
+
+// projected is the month-end projection (Projection) summed per group,
+// judged against the month's invocations so far.
+func (s *AlertSource) projected(ctx context.Context, rule alerts.Rule, f Filter, now time.Time) ([]alerts.Sample, error) {
+	rep, err := s.r.Projection(ctx, f, now)
+	if err != nil {
+		return nil, err
+	}
+	f.From, f.To = rep.Month, now
+	groups := map[string]*groupAgg{}
+	if now.After(rep.Month) {
+		ctx, cancel := context.WithTimeout(ctx, s.r.timeout)
+		defer cancel()
+		if groups, err = s.groups(ctx, rule, f); err != nil {
+			return nil, err
+		}
+	}
+	projected := map[string]float64{}
+	for _, row := range rep.Functions {
+		k, err := ParseFunctionID(row.Key)
+		if err != nil {
+			return nil, err
+		}
+		labels := groupLabels(rule.GroupBy, k)
+		key := alerts.GroupKey(labels)
+		if groups[key] == nil {
+			groups[key] = &groupAgg{labels: labels}
+		}
+		projected[key] += row.ProjectedUSD
+	}
+	out := make([]alerts.Sample, 0, len(groups))
+	for key, g := range groups {
+		out = append(out, s.sample(rule, g, projected[key], g.Invocations))
+	}
+	return out, nil
+}

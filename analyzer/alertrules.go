@@ -89,7 +89,7 @@ func (r *Reader) ActiveAlerts(ctx context.Context, tenant, rule string, limit in
 			if (rule != "" && name != rule) || (st.Status != alerts.StatusPending && st.Status != alerts.StatusFiring) {
 				continue
 			}
-			a := ActiveAlert{Rule: name, Fingerprint: alerts.Fingerprint(name, st.GroupKey), Group: st.Labels,
+			a := ActiveAlert{Rule: name, Fingerprint: alerts.Fingerprint(tenant, name, st.GroupKey), Group: st.Labels,
 				Status: string(st.Status), Value: st.LastValue, ActiveSince: st.ActiveSince.UTC(), Link: st.Link}
 			if a.Group == nil {
 				a.Group = map[string]string{}

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"context"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/faascope/faascope/analyzer/alerts"
@@ -118,22 +119,51 @@ func (s *AlertSource) groups(ctx context.Context, rule alerts.Rule, f Filter) (m
 	return out, nil
 }
 
+// groupFields maps each label a rule may group by (alerts.GroupLabels, in
+// that order) to its column and its FunctionKey field: the one place that
+// knows which is which.
+var groupFields = []struct {
+	label, column string
+	field         func(*FunctionKey) *string
+}{
+	{"provider", "provider", func(k *FunctionKey) *string { return &k.Provider }},
+	{"account", "account_id", func(k *FunctionKey) *string { return &k.AccountID }},
+	{"region", "region", func(k *FunctionKey) *string { return &k.Region }},
+	{"function", "function_name", func(k *FunctionKey) *string { return &k.FunctionName }},
+}
+
 // groupLabels are a function's values of the labels a rule groups by.
 func groupLabels(by []string, k FunctionKey) map[string]string {
 	out := make(map[string]string, len(by))
-	for _, l := range by {
-		switch l {
-		case "provider":
-			out[l] = k.Provider
-		case "account":
-			out[l] = k.AccountID
-		case "region":
-			out[l] = k.Region
-		case "function":
-			out[l] = k.FunctionName
+	for _, f := range groupFields {
+		if slices.Contains(by, f.label) {
+			out[f.label] = *f.field(&k)
 		}
 	}
 	return out
+}
+
+// groupKeyOf is the FunctionKey of a group's labels, "" in the fields it
+// does not group by: the key quantilesBy answers for the group.
+func groupKeyOf(labels map[string]string) FunctionKey {
+	var k FunctionKey
+	for _, f := range groupFields {
+		*f.field(&k) = labels[f.label]
+	}
+	return k
+}
+
+// groupColumns are the columns quantilesBy groups by for labels by: the
+// column of a label grouped by, an empty string literal for the others.
+func groupColumns(by []string) [4]string {
+	var ids [4]string
+	for i, f := range groupFields {
+		ids[i] = "''"
+		if slices.Contains(by, f.label) {
+			ids[i] = f.column
+		}
+	}
+	return ids
 }
 
 // countValue is a count, rate or cost metric of one group, with the rates
@@ -169,16 +199,17 @@ func (s *AlertSource) sample(rule alerts.Rule, g *groupAgg, v float64, invocatio
 	return alerts.Sample{Group: g.labels, Value: v, Invocations: invocations, Link: s.link(g.labels)}
 }
 
-// link points at the group in the API: the function itself when the rule
-// groups by every identity label, else the function list filtered to it.
+// link is the group's resource in the API (JSON, for a token: docs/api.md),
+// not a web page: the function itself (/api/v1/functions/{id}) when the
+// rule groups by every identity label, else the function list filtered to
+// the group.
 func (s *AlertSource) link(labels map[string]string) string {
 	if s.linkBase == "" {
 		return ""
 	}
 	base := s.linkBase + "/api/v1/functions"
-	if len(labels) == 4 && labels["function"] != "" && labels["provider"] != "" {
-		k := FunctionKey{Provider: labels["provider"], AccountID: labels["account"], Region: labels["region"], FunctionName: labels["function"]}
-		return base + "/" + url.PathEscape(k.ID())
+	if len(labels) == len(groupFields) && labels["function"] != "" && labels["provider"] != "" {
+		return base + "/" + url.PathEscape(groupKeyOf(labels).ID())
 	}
 	q := url.Values{}
 	for l, v := range labels {
@@ -196,38 +227,31 @@ func (s *AlertSource) link(labels map[string]string) string {
 }
 
 // percentiles reads p95 per group: over exactly the window from raw rows
-// up to RawPercentileWindow, else from the hourly states (see there).
+// up to RawPercentileWindow, else from the hourly states (see there). A
+// group with nothing to measure has no sample, not a p95 of 0, so that a
+// "p95 < X" rule never fires on it: duration_p95_ms without invocations,
+// init_p95_ms without an init phase in the window (warm functions).
 func (s *AlertSource) percentiles(ctx context.Context, rule alerts.Rule, f Filter, groups map[string]*groupAgg) ([]alerts.Sample, error) {
-	ids := [4]string{"''", "''", "''", "''"}
-	for _, l := range rule.GroupBy {
-		switch l {
-		case "provider":
-			ids[0] = "provider"
-		case "account":
-			ids[1] = "account_id"
-		case "region":
-			ids[2] = "region"
-		case "function":
-			ids[3] = "function_name"
-		}
-	}
 	spec := usageSpec{grain: grainHour}
 	if rule.Window <= RawPercentileWindow {
 		spec.grain = grainMinute // no minute states: whole minutes from raw rows
 	}
-	stats, err := s.r.quantilesBy(ctx, f.truncated(), ids, spec)
+	stats, err := s.r.quantilesBy(ctx, f.truncated(), groupColumns(rule.GroupBy), spec)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]alerts.Sample, 0, len(groups))
 	for _, g := range groups {
-		k := FunctionKey{Provider: g.labels["provider"], AccountID: g.labels["account"], Region: g.labels["region"], FunctionName: g.labels["function"]}
-		st := stats[keyAt{FunctionKey: k}]
-		v := st.Duration.P95
+		st, ok := stats[keyAt{FunctionKey: groupKeyOf(g.labels)}]
+		v, measured := st.Duration.P95, ok && g.Invocations > 0
 		if rule.Metric == alerts.InitP95Ms {
-			v = st.Init.P95
+			// The init quantiles cover init_duration_ms > 0 only, and
+			// quantilesBy reads an empty one as 0: 0 is no init phase.
+			v, measured = st.Init.P95, ok && st.Init.P95 > 0
 		}
-		out = append(out, s.sample(rule, g, v, g.Invocations))
+		if measured {
+			out = append(out, s.sample(rule, g, v, g.Invocations))
+		}
 	}
 	return out, nil
 }

@@ -2,12 +2,18 @@ package analyzer_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/analyzer/alerts"
+	"github.com/faascope/faascope/internal/chtest"
 	"github.com/faascope/faascope/schemas"
 )
 
@@ -198,19 +204,190 @@ func TestAlertStorage(t *testing.T) {
 		}
 	}
 	got, err := r.APIAlertRules(ctx, "t1")
-	if err != nil || len(got) != 1 || got[0].Threshold != 4 || got[0].Window != time.Hour {
+	if err != nil || len(got.Rules) != 1 || got.Rules[0].Threshold != 4 || got.Rules[0].Window != time.Hour || got.Count() != 1 {
 		t.Errorf("rules %+v %v", got, err)
 	}
-	if other, _ := r.APIAlertRules(ctx, "t2"); len(other) != 0 {
+	if other, _ := r.APIAlertRules(ctx, "t2"); other.Count() != 0 {
 		t.Errorf("another tenant sees %+v", other)
 	}
 	if err := r.DeleteAlertRule(ctx, "t1", "own", t0.Add(2*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := r.APIAlertRules(ctx, "t1"); len(got) != 0 {
+	if got, _ := r.APIAlertRules(ctx, "t1"); got.Count() != 0 {
 		t.Errorf("deleted rule still listed: %+v", got)
 	}
 	if err := r.DeleteAlertRule(ctx, "t1", "own", t0.Add(3*time.Second)); err == nil {
 		t.Error("deleting a deleted rule must be not found")
+	}
+}
+
+// A percentile rule has no sample for a group with nothing to measure, so
+// "p95 < X" never fires on it: init_p95_ms of a warm function (no init
+// phase in the window), duration_p95_ms of a function that was only
+// throttled.
+func TestPercentilesWithoutDataGiveNoSample(t *testing.T) {
+	var recs []schemas.Invocation
+	for i := range 30 {
+		at := time.Duration(i) * 20 * time.Second
+		recs = append(recs, rec("warm", at, flagged(false)), rec("refused", at, throttle))
+		recs = append(recs, rec("cold", at, flagged(true), func(r *schemas.Invocation) { r.InitDurationMs = 300 }))
+	}
+	r := store(t, recs)
+	inits := samples(t, r, alerts.InitP95Ms, 15*time.Minute, 15*time.Minute, "function")
+	if _, ok := inits[`function="warm"`]; ok || len(inits) != 1 || inits[`function="cold"`].Value < 250 {
+		t.Errorf("init_p95_ms samples %+v, want only cold's (about 300)", inits)
+	}
+	durations := samples(t, r, alerts.DurationP95Ms, 15*time.Minute, 15*time.Minute, "function")
+	if _, ok := durations[`function="refused"`]; ok || len(durations) != 2 {
+		t.Errorf("duration_p95_ms samples %+v, want warm's and cold's only", durations)
+	}
+}
+
+// storeAlertRows is a migrated database without invocations, for tests
+// that write alert rows as another version (or damage) would have.
+func storeAlertRows(t *testing.T) (*analyzer.Reader, driver.Conn) {
+	t.Helper()
+	db := chtest.NewDatabase(t)
+	if _, err := (&schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext}).Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return analyzer.NewReader(db.Conn, 30*time.Second), db.Conn
+}
+
+// ruleRow is one alert_rules row.
+type ruleRow struct {
+	name    string
+	version uint64
+	deleted uint8
+	body    string
+}
+
+func insertRuleRows(t *testing.T, conn driver.Conn, rows []ruleRow) {
+	t.Helper()
+	b, err := conn.PrepareBatch(context.Background(), "INSERT INTO alert_rules (tenant, name, version, deleted, updated, body)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := b.Append("t1", r.name, r.version, r.deleted, t0, r.body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ruleBody(t *testing.T, name string) string {
+	t.Helper()
+	b, err := json.Marshal(alerts.Rule{Name: name, Metric: alerts.ColdStarts, Threshold: 1, Window: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// An unreadable stored rule is skipped and named, not fatal; a field this
+// version does not know is ignored; the unreadable rule can be deleted.
+func TestUnreadableAPIRuleIsSkipped(t *testing.T) {
+	r, conn := storeAlertRows(t)
+	future := ruleBody(t, "future")
+	future = future[:len(future)-1] + `,"added_later":true}`
+	insertRuleRows(t, conn, []ruleRow{{"bad", 1, 0, "{not json"}, {"future", 1, 0, future}, {"good", 1, 0, ruleBody(t, "good")}})
+	ctx := context.Background()
+	got, err := r.APIAlertRules(ctx, "t1")
+	if err != nil || len(got.Rules) != 2 || got.Rules[0].Name != "future" || got.Rules[1].Name != "good" ||
+		fmt.Sprint(got.Unreadable) != "[bad]" || got.Count() != 3 {
+		t.Fatalf("rules %+v, %v: want future and good readable, bad unreadable", got, err)
+	}
+	if err := r.DeleteAlertRule(ctx, "t1", "bad", t0); err != nil {
+		t.Fatalf("deleting the unreadable rule: %v", err)
+	}
+	if got, err := r.APIAlertRules(ctx, "t1"); err != nil || len(got.Unreadable) != 0 || len(got.Rules) != 2 {
+		t.Errorf("after the delete: %+v %v", got, err)
+	}
+}
+
+// Tombstones do not count against the limit: a tenant that deleted many
+// rules still sees its live ones, however the names sort.
+func TestDeletedAPIRulesDoNotHideLiveOnes(t *testing.T) {
+	r, conn := storeAlertRows(t)
+	var rows []ruleRow
+	for i := range 10*analyzer.MaxAPIRules + 1 {
+		name := fmt.Sprintf("a%05d", i)
+		rows = append(rows, ruleRow{name, 1, 0, ruleBody(t, name)}, ruleRow{name, 2, 1, ""})
+	}
+	rows = append(rows, ruleRow{"z-live", 1, 0, ruleBody(t, "z-live")})
+	insertRuleRows(t, conn, rows)
+	got, err := r.APIAlertRules(context.Background(), "t1")
+	if err != nil || len(got.Rules) != 1 || got.Rules[0].Name != "z-live" {
+		t.Errorf("rules %+v %v, want z-live alone", got.Rules, err)
+	}
+}
+
+// A minute evaluated twice stores its second decision over the first:
+// the state loaded is the latest stored, status and body alike, and the
+// history has one row per change.
+func TestReevaluatedMinuteReplacesItsState(t *testing.T) {
+	r := store(t)
+	ctx := context.Background()
+	g := map[string]string{"function": "f"}
+	key := alerts.GroupKey(g)
+	firing := alerts.State{RuleName: "r", GroupKey: key, Labels: g, Status: alerts.StatusFiring, ActiveSince: t0,
+		FiredAt: t0, LastNotified: t0, LastValue: 0.5}
+	resolved := firing
+	resolved.Status, resolved.ResolvedAt, resolved.LastNotified = alerts.StatusResolved, t0.Add(time.Minute), t0.Add(time.Minute)
+	m := t0.Add(time.Minute)
+	// The scheduled run refreshes the firing alert; a manual run of the
+	// same minute, on newer data, resolves it.
+	steps := []struct{ prev, next map[string]alerts.State }{
+		{map[string]alerts.State{key: firing}, map[string]alerts.State{key: firing}},
+		{map[string]alerts.State{key: firing}, map[string]alerts.State{key: resolved}},
+	}
+	for _, s := range steps {
+		if err := r.SaveAlertStates(ctx, "t1", "r", s.prev, s.next, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 { // a tie would be decided anew by each read
+		states, err := r.LoadAlertStates(ctx, "t1")
+		if st := states["r"][key]; err != nil || st.Status != alerts.StatusResolved || !st.ResolvedAt.Equal(m) {
+			t.Fatalf("loaded %+v %v, want the manual run's resolved state", states, err)
+		}
+	}
+	// The next minute, resolved goes inactive: nothing is left to announce again.
+	next, notes := alerts.Evaluate("t1", alerts.Rule{Name: "r", Disabled: true}, map[string]alerts.State{key: resolved}, nil, m.Add(time.Minute))
+	if err := r.SaveAlertStates(ctx, "t1", "r", map[string]alerts.State{key: resolved}, next, m.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if states, _ := r.LoadAlertStates(ctx, "t1"); len(states) != 0 || len(notes) != 0 {
+		t.Errorf("after resolved: states %+v, notes %+v", states, notes)
+	}
+}
+
+// Fingerprints the API shows include the tenant, as the notifications' do.
+func TestAPIFingerprintsIncludeTheTenant(t *testing.T) {
+	r := store(t)
+	ctx := context.Background()
+	g := map[string]string{"function": "f"}
+	st := alerts.State{RuleName: "r", GroupKey: alerts.GroupKey(g), Labels: g, Status: alerts.StatusPending, ActiveSince: t0}
+	for _, tenant := range []string{"t1", "t2"} {
+		next := map[string]alerts.State{st.GroupKey: st}
+		if err := r.SaveAlertStates(ctx, tenant, "r", nil, next, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.AppendAlertHistory(ctx, tenant, "r", nil, next, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1, err1 := r.ActiveAlerts(ctx, "t1", "", 10)
+	a2, err2 := r.ActiveAlerts(ctx, "t2", "", 10)
+	h1, err3 := r.AlertHistory(ctx, analyzer.HistoryQuery{Tenant: "t1", From: t0, To: t0.Add(time.Hour), Limit: 10})
+	if err := errors.Join(err1, err2, err3); err != nil || len(a1) != 1 || len(a2) != 1 || len(h1) != 1 {
+		t.Fatalf("active %+v %+v history %+v: %v", a1, a2, h1, err)
+	}
+	want := alerts.Fingerprint("t1", "r", st.GroupKey)
+	if a1[0].Fingerprint != want || h1[0].Fingerprint != want || a2[0].Fingerprint == want {
+		t.Errorf("fingerprints %s %s %s, want t1's %s and t2's apart", a1[0].Fingerprint, h1[0].Fingerprint, a2[0].Fingerprint, want)
 	}
 }

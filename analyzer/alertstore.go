@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/faascope/faascope/analyzer/alerts"
@@ -27,30 +28,46 @@ const (
 	AlertHistoryRetention = 90 * 24 * time.Hour
 )
 
-// APIAlertRules returns the tenant's rules set through the API, by name.
-func (r *Reader) APIAlertRules(ctx context.Context, tenant string) ([]alerts.Rule, error) {
+// APIRules are a tenant's rules set through the API, as stored.
+type APIRules struct {
+	// Rules are the readable ones, by name.
+	Rules []alerts.Rule
+	// Unreadable names the stored rules whose body cannot be decoded
+	// (damaged, or written in a form this version does not know). They are
+	// skipped, not fatal: the tenant's built-in, configured and other API
+	// rules keep running; a PUT or DELETE of the name replaces them.
+	Unreadable []string
+}
+
+// Count is how many live rules the tenant has, readable or not: what
+// MaxAPIRules bounds.
+func (a APIRules) Count() int { return len(a.Rules) + len(a.Unreadable) }
+
+// apiRulesQuery takes each name's latest row (body and tombstone from the
+// same row: argMax of a tuple), drops the deleted ones, and only then
+// limits, so tombstones never count against MaxAPIRules.
+const apiRulesQuery = `SELECT name, last.1 FROM (
+    SELECT name, argMax((body, deleted), version) AS last FROM alert_rules
+    WHERE tenant = ? GROUP BY name
+) WHERE last.2 = 0 ORDER BY name LIMIT ?`
+
+// APIAlertRules returns the tenant's live rules set through the API, by
+// name, at most MaxAPIRules. Stored bodies are decoded leniently
+// (alerts.DecodeStoredRule); one that still cannot be read is listed in
+// Unreadable instead of failing the others.
+func (r *Reader) APIAlertRules(ctx context.Context, tenant string) (APIRules, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	const q = `SELECT name, argMax(body, version), argMax(deleted, version) FROM alert_rules
-WHERE tenant = ? GROUP BY name ORDER BY name LIMIT ?`
-	var out []alerts.Rule
+	var out APIRules
 	var name, body string
-	var deleted uint8
-	var decodeErr error
-	err := r.each(ctx, "alert rules", q, []any{tenant, MaxAPIRules * 10}, []any{&name, &body, &deleted}, func() {
-		if deleted == 1 {
+	err := r.each(ctx, "alert rules", apiRulesQuery, []any{tenant, MaxAPIRules}, []any{&name, &body}, func() {
+		rule, err := alerts.DecodeStoredRule([]byte(body))
+		if err != nil || rule.Name != name {
+			out.Unreadable = append(out.Unreadable, name)
 			return
 		}
-		var rule alerts.Rule
-		if err := json.Unmarshal([]byte(body), &rule); err != nil {
-			decodeErr = fmt.Errorf("cannot decode the stored alert rule %q: %w", name, err)
-			return
-		}
-		out = append(out, rule)
+		out.Rules = append(out.Rules, rule)
 	})
-	if err == nil {
-		err = decodeErr
-	}
 	return out, err
 }
 
@@ -65,16 +82,29 @@ func (r *Reader) PutAlertRule(ctx context.Context, tenant string, rule alerts.Ru
 }
 
 // DeleteAlertRule writes a tombstone for the tenant's API rule; ErrNotFound
-// when the tenant has no such rule.
+// when the tenant has no such live rule. It reads only that rule's latest
+// tombstone flag, never a body, so an unreadable rule can be deleted.
 func (r *Reader) DeleteAlertRule(ctx context.Context, tenant, name string, now time.Time) error {
-	rules, err := r.APIAlertRules(ctx, tenant)
+	live, err := r.apiRuleLive(ctx, tenant, name)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(rules, func(x alerts.Rule) bool { return x.Name == name }) {
+	if !live {
 		return fmt.Errorf("%w: no alert rule %q set through the API", ErrNotFound, name)
 	}
 	return r.appendRule(ctx, tenant, name, 1, "", now)
+}
+
+// apiRuleLive reports whether the tenant's latest row of the name is not a
+// tombstone.
+func (r *Reader) apiRuleLive(ctx context.Context, tenant, name string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	const q = `SELECT argMax(deleted, version) AS last_deleted FROM alert_rules WHERE tenant = ? AND name = ? GROUP BY name`
+	var deleted uint8
+	live := false
+	err := r.each(ctx, "alert rule", q, []any{tenant, name}, []any{&deleted}, func() { live = deleted == 0 })
+	return live, err
 }
 
 func (r *Reader) appendRule(ctx context.Context, tenant, name string, deleted uint8, body string, now time.Time) error {
@@ -98,14 +128,15 @@ func (r *Reader) appendRule(ctx context.Context, tenant, name string, deleted ui
 type AlertStates map[string]map[string]alerts.State
 
 // LoadAlertStates returns the tenant's latest state of every group that is
-// not inactive.
+// not inactive. Status and body come from the same row (argMax of a
+// tuple): two rows of one version cannot mix.
 func (r *Reader) LoadAlertStates(ctx context.Context, tenant string) (AlertStates, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	const q = `SELECT rule, group_key, body FROM (
-    SELECT rule, group_key, argMax(status, version) AS last_status, argMax(body, version) AS body
+	const q = `SELECT rule, group_key, last.2 FROM (
+    SELECT rule, group_key, argMax((status, body), version) AS last
     FROM alert_states WHERE tenant = ? GROUP BY rule, group_key
-) WHERE last_status != 'inactive' LIMIT ?`
+) WHERE last.1 != 'inactive' LIMIT ?`
 	out := AlertStates{}
 	var rule, key, body string
 	var decodeErr error
@@ -126,12 +157,17 @@ func (r *Reader) LoadAlertStates(ctx context.Context, tenant string) (AlertState
 	return out, err
 }
 
-// SaveAlertStates stores one rule's evaluation: next's states, and an
-// inactive tombstone for every group of prev that next dropped. The alerts
-// job calls it before sending the evaluation's notifications.
+// SaveAlertStates stores one rule's evaluation at now: next's states, and
+// an inactive tombstone for every group of prev that next dropped. The
+// alerts job calls it before sending the evaluation's notifications.
+//
+// The version is when the rows are stored (storeVersion), not now: an
+// evaluation of a minute already evaluated (a manual run right after the
+// scheduled one, a restart within the minute) stores what it decided from
+// the first one's states, and must replace them, not tie with them.
 func (r *Reader) SaveAlertStates(ctx context.Context, tenant, rule string, prev, next map[string]alerts.State, now time.Time) error {
 	var rows [][]any
-	version := uint64(now.UnixNano())
+	version := storeVersion()
 	for _, k := range sortedKeys(next) {
 		body, err := json.Marshal(next[k])
 		if err != nil {
@@ -170,6 +206,22 @@ func (r *Reader) AppendAlertHistory(ctx context.Context, tenant, rule string, pr
 	}
 	return r.insertRows(ctx, "alert history",
 		"INSERT INTO alert_history (tenant, rule, group_key, labels, status, value, ts, ts_ns)", rows)
+}
+
+// lastStoreVersion is the latest version storeVersion gave.
+var lastStoreVersion atomic.Uint64
+
+// storeVersion is the wall clock in nanoseconds, and strictly above every
+// version it gave before in this process (should the clock step back), so
+// that a later store of a state always wins over an earlier one.
+func storeVersion() uint64 {
+	for {
+		last := lastStoreVersion.Load()
+		v := max(uint64(time.Now().UnixNano()), last+1)
+		if lastStoreVersion.CompareAndSwap(last, v) {
+			return v
+		}
+	}
 }
 
 // insertRows sends rows in one batch; nothing for no rows.
@@ -240,7 +292,7 @@ ORDER BY ts DESC, ts_ns DESC, rule, group_key LIMIT ?`
 	dest := []any{&ev.Rule, &key, &labels, &ev.Status, &ev.Value, &ev.At, &ns}
 	err := r.each(ctx, "alert history", query, []any{q.Tenant, q.From.UTC(), q.To.UTC(), q.Rule, q.Rule, q.Limit}, dest, func() {
 		e := ev
-		e.At, e.Fingerprint, e.Group = ev.At.UTC().Add(time.Duration(ns)), alerts.Fingerprint(ev.Rule, key), map[string]string{}
+		e.At, e.Fingerprint, e.Group = ev.At.UTC().Add(time.Duration(ns)), alerts.Fingerprint(q.Tenant, ev.Rule, key), map[string]string{}
 		if err := json.Unmarshal([]byte(labels), &e.Group); err != nil {
 			decodeErr = fmt.Errorf("cannot decode the labels of a %s event: %w", ev.Rule, err)
 		}

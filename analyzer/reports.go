@@ -59,7 +59,7 @@ func (s *Reports) Get(ctx context.Context, tenant string, month, now time.Time) 
 	if err := checkReportMonth(tenant, month, now); err != nil {
 		return report.Report{}, err
 	}
-	if !month.Before(monthOf(now)) {
+	if !month.Before(MonthStart(now)) {
 		return s.build(ctx, tenant, month, now)
 	}
 	rep, found, err := s.load(ctx, tenant, month)
@@ -67,26 +67,36 @@ func (s *Reports) Get(ctx context.Context, tenant string, month, now time.Time) 
 		return rep, err
 	}
 	rep, err = s.build(ctx, tenant, month, now)
-	if err != nil || (len(rep.Functions) == 0 && rep.PreviousTotalUSD == nil) {
+	if err != nil || noUsage(rep) {
 		return rep, err
 	}
 	return rep, s.save(ctx, rep, now)
 }
 
+// noUsage reports whether rep's month and the month before had no usage:
+// a report of nothing, which is answered but never stored.
+func noUsage(rep report.Report) bool { return len(rep.Functions) == 0 && rep.PreviousTotalUSD == nil }
+
 // Generate makes tenant's report of a past month now and stores it,
 // replacing the stored one. The month that holds now is refused: it is not
-// over, and a stored report of it would pass for the month's bill.
+// over, and a stored report of it would pass for the month's bill. A month
+// without usage in it or the month before is ErrNotFound and stores
+// nothing, as Get stores nothing for it.
 func (s *Reports) Generate(ctx context.Context, tenant string, month, now time.Time) (report.Report, error) {
 	if err := checkReportMonth(tenant, month, now); err != nil {
 		return report.Report{}, err
 	}
-	if !month.Before(monthOf(now)) {
+	if !month.Before(MonthStart(now)) {
 		return report.Report{}, invalid("month %s is not over: only past months are stored; "+
 			"download the month to date instead (it is made on each request)", month.Format("2006-01"))
 	}
 	rep, err := s.build(ctx, tenant, month, now)
 	if err != nil {
 		return report.Report{}, err
+	}
+	if noUsage(rep) {
+		return report.Report{}, fmt.Errorf("%w: no usage in %s or the month before: there is nothing to report",
+			ErrNotFound, month.Format("2006-01"))
 	}
 	return rep, s.save(ctx, rep, now)
 }
@@ -105,7 +115,7 @@ func checkReportMonth(tenant string, month, now time.Time) error {
 	switch {
 	case tenant == "":
 		return invalid("tenant is required")
-	case !month.Equal(monthOf(month)):
+	case !month.Equal(MonthStart(month)):
 		return invalid("month %s is not the first instant of a UTC month", month.Format(time.RFC3339))
 	case month.After(now):
 		return invalid("month %s has not started yet", month.Format("2006-01"))
@@ -115,8 +125,10 @@ func checkReportMonth(tenant string, month, now time.Time) error {
 	return nil
 }
 
-// monthOf is the first instant of t's UTC calendar month.
-func monthOf(t time.Time) time.Time {
+// MonthStart is the first instant of t's UTC calendar month: the one
+// definition of a report month's start that the API and the reports job
+// use too.
+func MonthStart(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }

@@ -175,6 +175,26 @@ func TestMonthToDateIsNeverStored(t *testing.T) {
 	}
 }
 
+// Generate refuses a month without usage in it or the month before, and
+// stores nothing, as Get does; a month after usage (December, with
+// November's usage as the month before) is generated.
+func TestGenerateRefusesAMonthWithoutUsage(t *testing.T) {
+	_, reports := reportData(t)
+	ctx := context.Background()
+	january := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := reports.Generate(ctx, "t1", january, reportNow); !errors.Is(err, analyzer.ErrNotFound) ||
+		!strings.Contains(err.Error(), "no usage in 2026-01 or the month before") {
+		t.Errorf("Generate of an empty month: %v, want ErrNotFound saying why", err)
+	}
+	if list := mustReportList(t, reports, "t1"); len(list) != 0 {
+		t.Errorf("an empty month was stored: %+v", list)
+	}
+	later := reportNow.AddDate(0, 1, 0) // January 2027: December is over
+	if _, err := reports.Generate(ctx, "t1", december, later); err != nil {
+		t.Errorf("Generate of the month after usage: %v", err)
+	}
+}
+
 func TestReportBadMonths(t *testing.T) {
 	_, reports := reportData(t)
 	for name, c := range map[string]struct {

@@ -35,11 +35,13 @@ type AlertService interface {
 	DeleteAlertRule(ctx context.Context, tenant, name string) error
 	// Notifiers lists the configured notifiers, without URLs or headers.
 	Notifiers() []NotifierInfo
-	// TestNotifier sends notify.TestBatch to one notifier and waits for
-	// its answer: analyzer.ErrNotFound for an unknown name, an error
-	// wrapping ErrNotifierFailed (its message free of secrets) when the
-	// receiver did not take it.
-	TestNotifier(ctx context.Context, name string) error
+	// TestNotifier sends notify.TestBatch of tenant (the caller's, so the
+	// test alert carries the tenant label real ones do) to one notifier
+	// and waits for its answer, within a bound shorter than the HTTP
+	// server's WriteTimeout: analyzer.ErrNotFound for an unknown name, an
+	// error wrapping ErrNotifierFailed (its message free of secrets) when
+	// the receiver did not take it in time.
+	TestNotifier(ctx context.Context, tenant, name string) error
 }
 
 var (
@@ -189,7 +191,7 @@ func (s *Server) testNotifier(c *gin.Context) (any, error) {
 		return nil, errNoAlerts
 	}
 	name := c.Param("name")
-	err := s.deps.Alerts.TestNotifier(c.Request.Context(), name)
+	err := s.deps.Alerts.TestNotifier(c.Request.Context(), c.GetString(tenantKey), name)
 	if errors.Is(err, ErrNotifierFailed) {
 		return nil, &apiError{http.StatusBadGateway, "notifier_failed", err.Error()}
 	}

@@ -19,14 +19,15 @@ import (
 
 // fakeAlerts answers from memory and records what it was asked.
 type fakeAlerts struct {
-	tenant  string
-	rule    string
-	limit   int
-	history analyzer.HistoryQuery
-	put     *alerts.Rule
-	config  []string // names of config rules
-	api     map[string]bool
-	testErr error
+	tenant    string
+	rule      string
+	limit     int
+	history   analyzer.HistoryQuery
+	put       *alerts.Rule
+	config    []string // names of config rules
+	api       map[string]bool
+	testErr   error
+	testedFor string // the tenant of the latest test send
 }
 
 func (f *fakeAlerts) ActiveAlerts(_ context.Context, tenant, rule string, limit int) ([]analyzer.ActiveAlert, error) {
@@ -68,7 +69,8 @@ func (f *fakeAlerts) Notifiers() []NotifierInfo {
 	return []NotifierInfo{{Name: "hook", Kind: "webhook"}}
 }
 
-func (f *fakeAlerts) TestNotifier(_ context.Context, name string) error {
+func (f *fakeAlerts) TestNotifier(_ context.Context, tenant, name string) error {
+	f.testedFor = tenant
 	if name != "hook" {
 		return fmt.Errorf("%w: no notifier %q", analyzer.ErrNotFound, name)
 	}
@@ -181,6 +183,9 @@ func TestNotifierRoutes(t *testing.T) {
 		rec := send(h, http.MethodPost, c.path, c.token, "")
 		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.says) {
 			t.Errorf("%s: %d %s, want %d saying %q", c.name, rec.Code, rec.Body.String(), c.status, c.says)
+		}
+		if c.status == http.StatusOK && fa.testedFor != "globex" {
+			t.Errorf("%s: the test send is for tenant %q, want the token's, globex", c.name, fa.testedFor)
 		}
 	}
 }

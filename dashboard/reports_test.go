@@ -162,6 +162,15 @@ func TestReportListAndGenerate(t *testing.T) {
 	}
 }
 
+// A month with nothing to report answers 404 with the service's reason.
+func TestGenerateOfAMonthWithoutUsageIsNotFound(t *testing.T) {
+	empty := &fakeReports{err: fmt.Errorf("%w: no usage in 2026-01 or the month before: there is nothing to report", analyzer.ErrNotFound)}
+	rec := callMethod(newReportServer(t, empty), http.MethodPost, "/api/v1/reports/2026-01/generate", globexToken)
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "no usage in 2026-01") {
+		t.Errorf("generate of an empty month: %d %s, want 404 saying why", rec.Code, rec.Body)
+	}
+}
+
 func TestReportRoutesWithoutService(t *testing.T) {
 	h := New(NewDefaultConfig(), Deps{Analyzer: &fakeAnalyzer{}, Gatherer: prometheus.NewRegistry()}).Handler()
 	for _, c := range []struct{ method, path string }{

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/schemas"
 )
 
@@ -54,11 +55,9 @@ func checkInDateTime(ts ...time.Time) error {
 	return nil
 }
 
-// monthStart is the first instant of t's UTC calendar month.
-func monthStart(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
+// monthStart is the first instant of t's UTC calendar month, as the
+// reports define it.
+var monthStart = analyzer.MonthStart
 
 // parseMonth reads ?month=YYYY-MM as its first instant; months after now's
 // have no data yet.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,12 +19,14 @@ type Sample struct {
 	// Group holds the group's values of the rule's GroupBy labels (keys
 	// from GroupLabels); empty for a rule without group_by.
 	Group map[string]string
-	// Value is in the metric's unit (Metric); NaN never satisfies a rule.
+	// Value is in the metric's unit (Metric). A NaN or infinite value is
+	// no data: it never satisfies a rule and is never stored (State).
 	Value float64
 	// Invocations is the metric's traffic in the window (invocations plus
 	// throttles for throttle_rate), compared with Rule.MinInvocations.
 	Invocations uint64
-	// Link points at the group in faascope's dashboard; may be empty.
+	// Link is the group's API resource (see notify.Notification.Link);
+	// may be empty.
 	Link string
 }
 
@@ -65,8 +68,11 @@ type State struct {
 	// LastNotified is when a notification other than a refresh was last
 	// made: repeats are due RepeatInterval after it.
 	LastNotified time.Time
-	LastValue    float64
-	Link         string // the latest sample's link, for the resolved notification
+	// LastValue is the latest finite value measured with enough
+	// invocations: always finite, so that a state always encodes as JSON
+	// (which has no NaN) and can be stored.
+	LastValue float64
+	Link      string // the latest sample's link, for the resolved notification
 }
 
 // Evaluate steps each group's alert of rule with this evaluation's samples,
@@ -82,6 +88,9 @@ type State struct {
 //	                    or too few invocations to judge: notify once
 //	resolved → inactive next evaluation (→ pending if it holds again)
 //
+// tenant is whose data the samples are: every notification carries it as
+// its "tenant" label and in its fingerprint, so that two tenants' alerts on
+// the same account and function stay two alerts in every receiver.
 // prev holds the rule's states by GroupKey, as Evaluate last returned them
 // (and as stored); it is not modified. A disabled rule resolves every alert.
 // Evaluate is pure and deterministic: the same rule, prev, samples and now
@@ -89,7 +98,7 @@ type State struct {
 // its own output again at the same now, it announces nothing new. That,
 // with next stored before the notifications are sent, is what keeps a
 // restart from announcing anything twice.
-func Evaluate(rule Rule, prev map[string]State, samples []Sample, now time.Time) (map[string]State, []notify.Notification) {
+func Evaluate(tenant string, rule Rule, prev map[string]State, samples []Sample, now time.Time) (map[string]State, []notify.Notification) {
 	if rule.Disabled {
 		samples = nil
 	}
@@ -114,7 +123,7 @@ func Evaluate(rule Rule, prev map[string]State, samples []Sample, now time.Time)
 			next[k] = st
 		}
 		if out == announce || out == refresh {
-			notes = append(notes, notification(rule, st, out == refresh))
+			notes = append(notes, notification(tenant, rule, st, out == refresh))
 		}
 	}
 	return next, notes
@@ -132,12 +141,13 @@ const (
 
 // step moves one group to its new state.
 func step(rule Rule, st State, had bool, s Sample, present bool, key string, now time.Time) (State, outcome) {
-	holds := present && s.Invocations >= rule.MinInvocations && rule.Comparator.holds(s.Value, rule.Threshold)
+	judged := present && s.Invocations >= rule.MinInvocations && finite(s.Value)
+	holds := judged && rule.Comparator.holds(s.Value, rule.Threshold)
 	if present {
 		st.Link = s.Link
-		if s.Invocations >= rule.MinInvocations {
-			st.LastValue = s.Value
-		}
+	}
+	if judged {
+		st.LastValue = s.Value
 	}
 	if !holds {
 		if had && st.Status == StatusFiring {
@@ -163,8 +173,11 @@ func step(rule Rule, st State, had bool, s Sample, present bool, key string, now
 	return st, refresh
 }
 
-// notification renders a firing or resolved group.
-func notification(rule Rule, st State, refresh bool) notify.Notification {
+// finite reports whether v is a measurement (not NaN nor infinite).
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// notification renders a firing or resolved group of tenant.
+func notification(tenant string, rule Rule, st State, refresh bool) notify.Notification {
 	labels := maps.Clone(rule.Labels)
 	if labels == nil {
 		labels = map[string]string{}
@@ -175,16 +188,19 @@ func notification(rule Rule, st State, refresh bool) notify.Notification {
 		}
 	}
 	labels["alertname"], labels["severity"] = rule.Name, string(rule.Severity)
+	if tenant != "" { // never empty in practice: every stored row has a tenant
+		labels[TenantLabel] = tenant
+	}
 	n := notify.Notification{
-		Rule: rule.Name, Status: notify.StatusFiring, Group: maps.Clone(st.Labels),
+		Tenant: tenant, Rule: rule.Name, Status: notify.StatusFiring, Group: maps.Clone(st.Labels),
 		Value: st.LastValue, Threshold: rule.Threshold, Severity: string(rule.Severity), Labels: labels,
-		StartsAt: st.ActiveSince, Link: st.Link, Fingerprint: Fingerprint(rule.Name, st.GroupKey), Refresh: refresh,
+		StartsAt: st.ActiveSince, Link: st.Link, Fingerprint: Fingerprint(tenant, rule.Name, st.GroupKey), Refresh: refresh,
 	}
 	if st.Status == StatusResolved {
 		n.Status, n.EndsAt = notify.StatusResolved, st.ResolvedAt
 	}
 	n.Annotations = render(rule.Annotations, templateData{
-		Rule: rule.Name, Metric: rule.Metric, Function: st.Labels["function"], Value: n.Value, Threshold: rule.Threshold,
+		Tenant: tenant, Rule: rule.Name, Metric: rule.Metric, Function: st.Labels["function"], Value: n.Value, Threshold: rule.Threshold,
 		Link: st.Link, Labels: labels, Status: string(n.Status),
 	})
 	return n
@@ -200,11 +216,17 @@ func GroupKey(group map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// Fingerprint is a stable 64-bit hash of a rule and a group, in hex.
-func Fingerprint(rule, groupKey string) string {
+// TenantLabel is the label every notification carries its tenant in.
+const TenantLabel = "tenant"
+
+// Fingerprint is a stable 64-bit hash of a tenant, a rule and a group, in
+// hex: the same rule and group of two tenants are two alerts.
+func Fingerprint(tenant, rule, groupKey string) string {
 	h := fnv.New64a()
-	h.Write([]byte(rule))
-	h.Write([]byte{0xff}) // not in a valid name: "a"+"b,c" and "ab"+"c" differ
+	for _, part := range []string{tenant, rule} {
+		h.Write([]byte(part))
+		h.Write([]byte{0xff}) // not valid UTF-8, so in no name: "a"+"b,c" and "ab"+"c" differ
+	}
 	h.Write([]byte(groupKey))
 	return fmt.Sprintf("%016x", h.Sum64())
 }

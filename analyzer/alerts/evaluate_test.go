@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -78,6 +79,8 @@ func TestEvaluateTransitions(t *testing.T) {
 			tick{5*time.Minute + 4*time.Hour, h, StatusFiring, []string{"firing"}})},
 		{"a NaN value is no data", testRule(), append(fired,
 			tick{6 * time.Minute, []Sample{fn("f", math.NaN(), 100)}, StatusResolved, []string{"resolved"}})},
+		{"an infinite value is no data", testRule(), []tick{
+			{0, []Sample{fn("f", math.Inf(1), 100)}, StatusInactive, nil}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { runSteps(t, c.rule, nil, c.steps) })
@@ -93,7 +96,7 @@ func TestEvaluateTransitions(t *testing.T) {
 func runSteps(t *testing.T, rule Rule, prev map[string]State, steps []tick) map[string]State {
 	t.Helper()
 	for i, s := range steps {
-		next, notes := Evaluate(rule, prev, s.samples, t0.Add(s.at))
+		next, notes := Evaluate("acme", rule, prev, s.samples, t0.Add(s.at))
 		st, ok := next[`function="f"`]
 		got := StatusInactive
 		if ok {
@@ -121,8 +124,8 @@ func kinds(notes []notify.Notification) []string {
 
 // fire runs rule into firing for the given samples: pending at t0, firing at t0+For.
 func fire(rule Rule, samples []Sample) (map[string]State, []notify.Notification) {
-	prev, _ := Evaluate(rule, nil, samples, t0)
-	return Evaluate(rule, prev, samples, t0.Add(rule.For))
+	prev, _ := Evaluate("acme", rule, nil, samples, t0)
+	return Evaluate("acme", rule, prev, samples, t0.Add(rule.For))
 }
 
 func TestEvaluateNotificationContent(t *testing.T) {
@@ -133,9 +136,9 @@ func TestEvaluateNotificationContent(t *testing.T) {
 	}
 	want := notify.Notification{
 		Rule: "cold", Status: notify.StatusFiring, Group: map[string]string{"function": "f"}, Value: 0.5, Threshold: 0.2,
-		Severity: "warning", Labels: map[string]string{"alertname": "cold", "severity": "warning", "team": "core", "function": "f"},
+		Severity: "warning", Labels: map[string]string{"alertname": "cold", "severity": "warning", "team": "core", "function": "f", "tenant": "acme"},
 		Annotations: map[string]string{"summary": "f at 50.0% (firing)"}, StartsAt: t0, Link: "https://faascope.test/f/f",
-		Fingerprint: Fingerprint("cold", `function="f"`),
+		Fingerprint: Fingerprint("acme", "cold", `function="f"`), Tenant: "acme",
 	}
 	if !reflect.DeepEqual(notes[0], want) {
 		t.Errorf("firing:\n got %+v\nwant %+v", notes[0], want)
@@ -146,7 +149,7 @@ func TestEvaluateNotificationContent(t *testing.T) {
 	}
 
 	end := t0.Add(10 * time.Minute)
-	states, notes = Evaluate(rule, states, []Sample{fn("f", 0.1, 100)}, end)
+	states, notes = Evaluate("acme", rule, states, []Sample{fn("f", 0.1, 100)}, end)
 	want.Status, want.EndsAt, want.Value = notify.StatusResolved, end, 0.1
 	want.Annotations = map[string]string{"summary": "f at 10.0% (resolved)"}
 	if len(notes) != 1 || !reflect.DeepEqual(notes[0], want) {
@@ -165,7 +168,7 @@ func TestEvaluateGroupBy(t *testing.T) {
 		{Group: map[string]string{"function": "b", "region": "eu-west-1"}, Value: 0.3, Invocations: 50},
 		{Group: map[string]string{"function": "c", "region": "eu-west-1"}, Value: 0.1, Invocations: 50},
 	}
-	states, notes := Evaluate(rule, nil, samples, t0)
+	states, notes := Evaluate("acme", rule, nil, samples, t0)
 	if len(states) != 2 || len(notes) != 2 {
 		t.Fatalf("states %v notes %+v, want a and b firing", states, notes)
 	}
@@ -184,7 +187,7 @@ func TestEvaluateGroupBy(t *testing.T) {
 
 	whole := testRule()
 	whole.For, whole.GroupBy = 0, nil
-	states, notes = Evaluate(whole, nil, []Sample{{Value: 0.4, Invocations: 500}}, t0)
+	states, notes = Evaluate("acme", whole, nil, []Sample{{Value: 0.4, Invocations: 500}}, t0)
 	if _, ok := states[""]; !ok || len(notes) != 1 || notes[0].Annotations["summary"] != " at 40.0% (firing)" {
 		t.Errorf("rule without group_by: %v %+v", states, notes)
 	}
@@ -199,7 +202,8 @@ func TestGroupKeyIsCanonical(t *testing.T) {
 	if GroupKey(nil) != "" {
 		t.Errorf("empty group: %q", GroupKey(nil))
 	}
-	if Fingerprint("a", "b") == Fingerprint("ab", "") || Fingerprint("a", "b") != Fingerprint("a", "b") {
+	if Fingerprint("t", "a", "b") == Fingerprint("t", "ab", "") || Fingerprint("t", "a", "b") != Fingerprint("t", "a", "b") ||
+		Fingerprint("ta", "b", "") == Fingerprint("t", "ab", "") || Fingerprint("t1", "a", "b") == Fingerprint("t2", "a", "b") {
 		t.Error("fingerprints not stable and distinct")
 	}
 }
@@ -213,17 +217,59 @@ func TestEvaluateAfterRestart(t *testing.T) {
 	states, _ := fire(rule, samples)
 	now := t0.Add(rule.For)
 
-	again, notes := Evaluate(rule, states, samples, now)
+	again, notes := Evaluate("acme", rule, states, samples, now)
 	if !reflect.DeepEqual(again, states) || strings.Join(kinds(notes), ",") != "refresh,refresh" {
 		t.Errorf("re-evaluation at the same instant: notes %v, states changed: %v", kinds(notes), !reflect.DeepEqual(again, states))
 	}
-	n1, notes1 := Evaluate(rule, states, samples, now.Add(time.Minute))
-	n2, notes2 := Evaluate(rule, states, samples, now.Add(time.Minute))
+	n1, notes1 := Evaluate("acme", rule, states, samples, now.Add(time.Minute))
+	n2, notes2 := Evaluate("acme", rule, states, samples, now.Add(time.Minute))
 	if !reflect.DeepEqual(n1, n2) || !reflect.DeepEqual(notes1, notes2) {
 		t.Error("same inputs, different outputs")
 	}
 	if _, ok := states[`function="f"`]; !ok || len(states) != 2 {
 		t.Errorf("states: %v", states)
+	}
+}
+
+// A NaN sample never makes a state unstorable: the state keeps the last
+// finite value, and it and the notification encode as JSON.
+func TestNaNValueKeepsStatesEncodable(t *testing.T) {
+	rule := testRule()
+	states, _ := fire(rule, []Sample{fn("f", 0.5, 100)})
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		next, notes := Evaluate("acme", rule, states, []Sample{fn("f", v, 100)}, t0.Add(time.Hour))
+		st := next[`function="f"`]
+		if st.Status != StatusResolved || st.LastValue != 0.5 || len(notes) != 1 || notes[0].Value != 0.5 {
+			t.Errorf("%v: state %+v, notes %+v, want resolved with the last value 0.5", v, st, notes)
+		}
+		if _, err := json.Marshal(st); err != nil {
+			t.Errorf("%v: state does not encode: %v", v, err)
+		}
+		if _, err := json.Marshal(notes); err != nil {
+			t.Errorf("%v: notification does not encode: %v", v, err)
+		}
+	}
+}
+
+// Every notification carries its tenant as a label and in its
+// fingerprint; the same group of two tenants gives two alerts.
+func TestNotificationsCarryTheTenant(t *testing.T) {
+	rule := testRule()
+	rule.For = 0
+	_, a := Evaluate("tenant-a", rule, nil, []Sample{fn("f", 0.5, 100)}, t0)
+	_, b := Evaluate("tenant-b", rule, nil, []Sample{fn("f", 0.5, 100)}, t0)
+	if len(a) != 1 || len(b) != 1 {
+		t.Fatalf("notes %+v %+v", a, b)
+	}
+	if a[0].Labels["tenant"] != "tenant-a" || a[0].Tenant != "tenant-a" || b[0].Labels["tenant"] != "tenant-b" {
+		t.Errorf("tenant labels: %v / %v", a[0].Labels, b[0].Labels)
+	}
+	if a[0].Fingerprint == b[0].Fingerprint {
+		t.Error("two tenants' alerts share a fingerprint")
+	}
+	rule.Annotations = map[string]string{"summary": "{{.Tenant}}/{{index .Labels \"tenant\"}}"}
+	if _, n := Evaluate("tenant-a", rule, nil, []Sample{fn("f", 0.5, 100)}, t0); n[0].Annotations["summary"] != "tenant-a/tenant-a" {
+		t.Errorf("templates see %q", n[0].Annotations["summary"])
 	}
 }
 

@@ -97,11 +97,26 @@ func (r Rule) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads durations as Go duration strings and rejects unknown
-// fields, naming the field in every error.
-func (r *Rule) UnmarshalJSON(data []byte) error {
+// fields, naming the field in every error: what the API takes.
+func (r *Rule) UnmarshalJSON(data []byte) error { return r.decode(data, true) }
+
+// DecodeStoredRule reads a rule as stored (its JSON form) leniently:
+// unknown fields, such as a field a newer faascope wrote, are ignored, so
+// that a stored rule stays readable across versions. The API's strict
+// reading is UnmarshalJSON.
+func DecodeStoredRule(data []byte) (Rule, error) {
+	var r Rule
+	err := r.decode(data, false)
+	return r, err
+}
+
+// decode reads the JSON form; strict rejects unknown fields.
+func (r *Rule) decode(data []byte, strict bool) error {
 	var v ruleJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("cannot read rule: %w", err)
 	}

@@ -98,6 +98,8 @@ func TestRender(t *testing.T) {
 		"label":   `{{index .Labels "account"}}/{{index .Labels "absent"}}/{{.Labels.absent}}`,
 		"printf":  `{{printf "%.2f" .Value}} {{.Link}}`,
 		"failing": `{{index .Value 1}}`,
+		"huge":    `{{range 1000000000}}{{printf "%0999999d" 1}}{{end}}`,
+		"edge":    `{{printf "%016384d" 1}}`,
 	}, d)
 	want := map[string]string{"pct": "23.7% > 20.0%", "label": "1//", "printf": "0.24 https://x"}
 	for k, v := range want {
@@ -107,6 +109,12 @@ func TestRender(t *testing.T) {
 	}
 	if !strings.HasPrefix(got["failing"], "<error rendering annotation failing: ") {
 		t.Errorf("failing template: %q", got["failing"])
+	}
+	if got["huge"] != "<error rendering annotation huge: template: huge: renders longer than 16384 bytes>" {
+		t.Errorf("an oversized rendering gave %.100q", got["huge"])
+	}
+	if len(got["edge"]) != MaxAnnotationBytes {
+		t.Errorf("a rendering of exactly MaxAnnotationBytes gave %d bytes", len(got["edge"]))
 	}
 	if render(nil, d) != nil {
 		t.Error("no annotations rendered as some")

@@ -1,20 +1,44 @@
 package alerts
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
 	"text/template"
 )
 
+// MaxAnnotationBytes bounds one rendered annotation. Templates run at
+// validation and for every notification, and text/template has no limit
+// of its own: {{printf "%0999999d" 1}} in a {{range}} would allocate
+// gigabytes. Past the bound the rendering fails (Execute stops at the
+// first failed write), which validation reports and a notification shows
+// as the error.
+const MaxAnnotationBytes = 16 << 10
+
+// errTooLong is the failed write of a rendering past MaxAnnotationBytes.
+var errTooLong = fmt.Errorf("renders longer than %d bytes", MaxAnnotationBytes)
+
+// cappedWriter is a strings.Builder that refuses to grow past
+// MaxAnnotationBytes.
+type cappedWriter struct{ b strings.Builder }
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > MaxAnnotationBytes {
+		return 0, errTooLong
+	}
+	return w.b.Write(p)
+}
+
 // templateData is what annotation templates see.
 type templateData struct {
+	Tenant    string            // the tenant whose data fired
 	Rule      string            // rule name
 	Metric    Metric            // rule metric
 	Function  string            // the group's function; "" when the rule does not group by function
 	Value     float64           // the sample's value, in the metric's unit
 	Threshold float64           // the rule's threshold
-	Link      string            // the group in faascope's dashboard; may be empty
+	Link      string            // the group's API resource (notify.Notification.Link); may be empty
 	Labels    map[string]string // the notification's labels
 	Status    string            // firing or resolved
 }
@@ -31,17 +55,20 @@ func parseTemplate(name, text string) (*template.Template, error) {
 	return template.New(name).Option("missingkey=zero").Funcs(templateFuncs).Parse(text)
 }
 
-// renderText renders one annotation.
+// renderText renders one annotation, at most MaxAnnotationBytes of it.
 func renderText(name, text string, d templateData) (string, error) {
 	t, err := parseTemplate(name, text)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
+	var w cappedWriter
+	if err := t.Execute(&w, d); err != nil {
+		if errors.Is(err, errTooLong) { // text/template wraps it in its position
+			return "", fmt.Errorf("template: %s: %w", name, errTooLong)
+		}
 		return "", err
 	}
-	return b.String(), nil
+	return w.b.String(), nil
 }
 
 // render renders every annotation. A template that fails (validation

@@ -26,8 +26,10 @@ var (
 	labelRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 )
 
-// reservedLabels are set by the evaluator on every notification.
-var reservedLabels = append([]string{"alertname", "severity"}, GroupLabels...)
+// reservedLabels are set by the evaluator on every notification: a rule
+// label of the same name would hide them (tenant, above all, is what keeps
+// two tenants' alerts apart).
+var reservedLabels = append([]string{"alertname", "severity", TenantLabel}, GroupLabels...)
 
 // Validate reports every problem of the rule at once, each as
 // "field: reason" (ValidateRules prefixes the rule's key).
@@ -167,9 +169,9 @@ func (r Rule) validateOutput(p *problems) {
 // not just parsing them, catches fields that do not exist.
 func (r Rule) exampleData() templateData {
 	return templateData{
-		Rule: r.Name, Metric: r.Metric, Function: "example-function", Value: r.Threshold, Threshold: r.Threshold,
-		Link: "https://faascope.example/functions/example", Status: "firing",
-		Labels: map[string]string{"alertname": r.Name, "severity": string(r.Severity), "function": "example-function"},
+		Tenant: "example-tenant", Rule: r.Name, Metric: r.Metric, Function: "example-function", Value: r.Threshold, Threshold: r.Threshold,
+		Link: "https://faascope.example/api/v1/functions/aws:123456789012:us-east-1:example-function", Status: "firing",
+		Labels: map[string]string{"alertname": r.Name, "severity": string(r.Severity), TenantLabel: "example-tenant", "function": "example-function"},
 	}
 }
 

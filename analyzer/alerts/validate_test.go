@@ -32,8 +32,9 @@ func TestValidateNamesFieldAndReason(t *testing.T) {
 		{"severity", func(r *Rule) { r.Severity = "page" }, []string{`severity: "page": want info, warning or critical`}},
 		{"label name", func(r *Rule) { r.Labels = map[string]string{"team-name": "x", "__meta": "y"} },
 			[]string{"labels.__meta: not a label name", "labels.team-name: not a label name"}},
-		{"reserved label", func(r *Rule) { r.Labels = map[string]string{"function": "x", "alertname": "y"} },
-			[]string{"labels.alertname: set by faascope on every notification", "labels.function: set by faascope"}},
+		{"reserved label", func(r *Rule) { r.Labels = map[string]string{"function": "x", "alertname": "y", "tenant": "other"} },
+			[]string{"labels.alertname: set by faascope on every notification", "labels.function: set by faascope",
+				"labels.tenant: set by faascope on every notification (reserved: alertname, severity, tenant, provider"}},
 		{"annotation name", func(r *Rule) { r.Annotations = map[string]string{"run-book": "x"} }, []string{"annotations.run-book: not an annotation name"}},
 		{"template syntax", func(r *Rule) { r.Annotations = map[string]string{"summary": "{{.Function"} },
 			[]string{"annotations.summary: bad template: template: summary:1: unclosed action"}},
@@ -41,6 +42,9 @@ func TestValidateNamesFieldAndReason(t *testing.T) {
 			[]string{`annotations.summary: bad template: template: summary:1:2: executing "summary" at <.Fn>: can't evaluate field Fn`}},
 		{"template function", func(r *Rule) { r.Annotations = map[string]string{"summary": "{{humanize .Value}}"} },
 			[]string{`annotations.summary: bad template: template: summary:1: function "humanize" not defined`}},
+		{"template output too long", func(r *Rule) {
+			r.Annotations = map[string]string{"summary": `{{range 1000000000}}{{printf "%0999999d" 1}}{{end}}`}
+		}, []string{"annotations.summary: bad template: template: summary: renders longer than 16384 bytes"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,8 +22,11 @@ import (
 
 	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/analyzer/alerts"
+	"github.com/faascope/faascope/dashboard"
+	"github.com/faascope/faascope/internal/chtest"
 	"github.com/faascope/faascope/internal/notify"
 	"github.com/faascope/faascope/internal/notify/notifytest"
+	"github.com/faascope/faascope/schemas"
 )
 
 // The alert scenario, around b (a whole hour, three hours ago):
@@ -217,7 +221,7 @@ func TestAlertsNotifierFailureIsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j.send(context.Background(), notify.TestBatch(time.Now()))
+	j.send(context.Background(), notify.TestBatch(time.Now(), "acme"))
 	if len(hook.lifecycles()) != 1 {
 		t.Errorf("the working notifier got %v", hook.lifecycles())
 	}
@@ -280,5 +284,169 @@ func TestPutBadAlertRuleThroughServe(t *testing.T) {
 	getJSON(t, in.api, "/api/v1/alert-rules", http.StatusOK, &rules)
 	if n := len(rules.Rules); n != 4 || rules.Rules[3].Source != "api" || rules.Rules[3].Rule.Window != 15*time.Minute {
 		t.Errorf("rules after PUT: %+v", rules.Rules)
+	}
+}
+
+// Notifications whose states are stored go out even when the run's
+// context is over (evaluation used the budget, or the scheduler stops).
+func TestAlertsSendOutlivesTheRunContext(t *testing.T) {
+	hook := &webhookReceiver{}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	cfg := defaultConfig()
+	cfg.Alerts.Notifiers.Webhooks = []notify.HTTPConfig{{Name: "hook", URL: srv.URL}}
+	j, err := newAlertsJob(jobDeps{cfg: cfg, reg: prometheus.NewRegistry(), logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	j.send(ctx, notify.TestBatch(time.Now(), "acme"))
+	if got := hook.lifecycles(); len(got) != 1 {
+		t.Errorf("after the run's context ended, the webhook got %v, want the test alert", got)
+	}
+	if v := testutil.ToFloat64(j.metrics.notifications.WithLabelValues("hook", "sent")); v != 1 {
+		t.Errorf("sent %v, want 1", v)
+	}
+}
+
+// Evaluation leaves sending its time, and each tenant gets an equal share
+// of what is left, so a slow tenant cannot use the others' time.
+func TestAlertEvaluationBudget(t *testing.T) {
+	for _, c := range []struct{ remaining, want time.Duration }{
+		{80 * time.Second, alertsSendTimeout}, {alertsTimeout, alertsTimeout / 4}, {20 * time.Second, 5 * time.Second}, {0, 0}, {-time.Second, 0},
+	} {
+		if got := sendReserve(c.remaining); got != c.want {
+			t.Errorf("sendReserve(%s) = %s, want %s", c.remaining, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		remaining time.Duration
+		left      int
+		want      time.Duration
+	}{
+		{30 * time.Second, 3, 10 * time.Second}, {30 * time.Second, 1, 30 * time.Second}, {-time.Second, 2, 0}, {time.Second, 0, time.Second},
+	} {
+		if got := tenantShare(c.remaining, c.left); got != c.want {
+			t.Errorf("tenantShare(%s, %d) = %s, want %s", c.remaining, c.left, got, c.want)
+		}
+	}
+	// Without a deadline (the tests' runAt), nothing is bounded.
+	if _, ok := func() (time.Time, bool) {
+		ctx, cancel := tenantContext(context.Background(), 3)
+		defer cancel()
+		return ctx.Deadline()
+	}(); ok {
+		t.Error("a tenant got a deadline its run does not have")
+	}
+}
+
+// A test send that the receiver neither takes nor refuses is reported as
+// failed once its bound passes, not when the HTTP server gives up.
+func TestAlertNotifierTestIsBounded(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(hang.Close)
+	cfg := defaultConfig()
+	cfg.Alerts.Notifiers.Webhooks = []notify.HTTPConfig{{Name: "hook", URL: hang.URL, Timeout: time.Hour}}
+	svc, err := newAlertService(cfg.Alerts, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc.testTimeout != notifierTestTimeout {
+		t.Errorf("test sends bounded by %s, want %s", svc.testTimeout, notifierTestTimeout)
+	}
+	svc.testTimeout = 100 * time.Millisecond
+	err = svc.TestNotifier(context.Background(), "acme", "hook")
+	if !errors.Is(err, dashboard.ErrNotifierFailed) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("hanging receiver: %v, want a failed test send past its deadline", err)
+	}
+}
+
+// The alerts job built twice on one registry (as the scheduled jobs are
+// by a test or a reload) keeps counting in the first one's metrics.
+func TestAlertsJobMetricsAlreadyRegistered(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	d := jobDeps{cfg: defaultConfig(), reg: reg, logger: slog.New(slog.DiscardHandler)}
+	a, err := newAlertsJob(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newAlertsJob(d)
+	if err != nil {
+		t.Fatalf("second alerts job on the same registry: %v", err)
+	}
+	if a.metrics.evaluations != b.metrics.evaluations || a.metrics.notifications != b.metrics.notifications || a.metrics.unreadable != b.metrics.unreadable {
+		t.Error("the second job does not share the first one's metrics")
+	}
+}
+
+// An unreadable stored API rule is skipped, logged and counted, its
+// states left as they were; the built-ins keep running. Re-running the
+// same minute (a manual run after the scheduled one) announces nothing
+// twice and loses nothing; every notification names its tenant.
+func TestAlertsUnreadableRuleAndRerunMinute(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	if _, err := (&schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext}).Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reader := analyzer.NewReader(db.Conn, 30*time.Second)
+	m := time.Now().UTC().Truncate(time.Minute).Add(-time.Hour)
+	g := map[string]string{"provider": "aws", "account": "1", "region": "us-east-1", "function": "api"}
+	firing := func(rule string) map[string]alerts.State {
+		st := alerts.State{RuleName: rule, GroupKey: alerts.GroupKey(g), Labels: g, Status: alerts.StatusFiring,
+			ActiveSince: m.Add(-time.Hour), FiredAt: m.Add(-time.Hour), LastNotified: m.Add(-time.Hour), LastValue: 0.5}
+		return map[string]alerts.State{st.GroupKey: st}
+	}
+	for _, rule := range []string{alerts.RuleColdStartRate, "bad"} {
+		if err := reader.SaveAlertStates(ctx, "acme", rule, nil, firing(rule), m.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO alert_rules (tenant, name, version, deleted, updated, body)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append("acme", "bad", uint64(1), uint8(0), m, `{"name": "bad", "window": 15}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+
+	hook := &webhookReceiver{}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	cfg := defaultConfig()
+	cfg.Alerts.Notifiers.Webhooks = []notify.HTTPConfig{{Name: "hook", URL: srv.URL, MaxAttempts: 1}}
+	j, err := newAlertsJob(jobDeps{cfg: cfg, reader: reader, reg: prometheus.NewRegistry(), logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{m, m, m.Add(time.Minute), m.Add(time.Minute)} {
+		if _, err := j.runAt(ctx, at); err != nil {
+			t.Fatalf("run at %s: %v", at, err)
+		}
+	}
+	want := map[string][]string{alerts.RuleColdStartRate + " " + alerts.GroupKey(g): {"resolved"}}
+	if got := hook.lifecycles(); !equalLifecycles(got, want) {
+		t.Errorf("webhook received %v, want %v", got, want)
+	}
+	hook.mu.Lock()
+	for _, n := range hook.notes {
+		if n.Tenant != "acme" || n.Labels["tenant"] != "acme" {
+			t.Errorf("notification without its tenant: %+v", n)
+		}
+	}
+	hook.mu.Unlock()
+	states, err := reader.LoadAlertStates(ctx, "acme")
+	if err != nil || len(states) != 1 || states["bad"][alerts.GroupKey(g)].Status != alerts.StatusFiring {
+		t.Errorf("states %+v (%v), want the unreadable rule's firing state alone, untouched", states, err)
+	}
+	if v := testutil.ToFloat64(j.metrics.unreadable); v != 4 {
+		t.Errorf("unreadable rules counted %v times, want once per run (4)", v)
 	}
 }

@@ -21,7 +21,14 @@ type alertService struct {
 	cfg       AlertsConfig
 	notifiers []notify.Notifier
 	now       func() time.Time
+	// testTimeout bounds a test send (notifierTestTimeout; shorter in tests).
+	testTimeout time.Duration
 }
+
+// notifierTestTimeout bounds POST /notifiers/{name}/test, retries
+// included, well within the HTTP server's WriteTimeout (2 minutes), so
+// that the caller always gets an answer rather than a cut connection.
+const notifierTestTimeout = 30 * time.Second
 
 var _ dashboard.AlertService = (*alertService)(nil)
 
@@ -30,7 +37,7 @@ func newAlertService(cfg AlertsConfig, reader *analyzer.Reader, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	return &alertService{reader: reader, cfg: cfg, notifiers: ns, now: time.Now}, nil
+	return &alertService{reader: reader, cfg: cfg, notifiers: ns, now: time.Now, testTimeout: notifierTestTimeout}, nil
 }
 
 func (a *alertService) ActiveAlerts(ctx context.Context, tenant, rule string, limit int) ([]analyzer.ActiveAlert, error) {
@@ -46,7 +53,7 @@ func (a *alertService) AlertRules(ctx context.Context, tenant string) ([]analyze
 	if err != nil {
 		return nil, err
 	}
-	return analyzer.EffectiveAlertRules(a.cfg.Rules, api), nil
+	return analyzer.EffectiveAlertRules(a.cfg.Rules, api.Rules), nil
 }
 
 func (a *alertService) PutAlertRule(ctx context.Context, tenant string, rule alerts.Rule) (bool, error) {
@@ -57,10 +64,11 @@ func (a *alertService) PutAlertRule(ctx context.Context, tenant string, rule ale
 	if err != nil {
 		return false, err
 	}
-	exists := slices.ContainsFunc(api, func(r alerts.Rule) bool { return r.Name == rule.Name })
-	if !exists && len(api) >= analyzer.MaxAPIRules {
+	exists := slices.ContainsFunc(api.Rules, func(r alerts.Rule) bool { return r.Name == rule.Name }) ||
+		slices.Contains(api.Unreadable, rule.Name)
+	if !exists && api.Count() >= analyzer.MaxAPIRules {
 		return false, fmt.Errorf("%w: the tenant has %d rules set through the API, the most allowed: delete one first",
-			analyzer.ErrInvalid, len(api))
+			analyzer.ErrInvalid, api.Count())
 	}
 	return !exists, a.reader.PutAlertRule(ctx, tenant, rule, a.now())
 }
@@ -87,12 +95,16 @@ func notifierKind(n notify.Notifier) string {
 	return "webhook"
 }
 
-func (a *alertService) TestNotifier(ctx context.Context, name string) error {
+// TestNotifier sends the test batch within testTimeout: a receiver that
+// hangs or keeps asking to retry is reported as failed in time.
+func (a *alertService) TestNotifier(ctx context.Context, tenant, name string) error {
 	i := slices.IndexFunc(a.notifiers, func(n notify.Notifier) bool { return n.Name() == name })
 	if i < 0 {
 		return fmt.Errorf("%w: no notifier %q in alerts.notifiers", analyzer.ErrNotFound, name)
 	}
-	if err := a.notifiers[i].Notify(ctx, notify.TestBatch(a.now().UTC())); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, a.testTimeout)
+	defer cancel()
+	if err := a.notifiers[i].Notify(ctx, notify.TestBatch(a.now().UTC(), tenant)); err != nil {
 		// notify's errors quote the receiver's status and answer, never the URL.
 		return fmt.Errorf("%w: %w", dashboard.ErrNotifierFailed, err)
 	}

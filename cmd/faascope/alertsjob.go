@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,8 +27,9 @@ type AlertsConfig struct {
 	// Notifiers receive every notification.
 	Notifiers notify.Config `yaml:"notifiers"`
 	// ExternalURL is where users reach faascope's API (e.g.
-	// https://faascope.example.com), for the links in notifications; empty:
-	// notifications carry no link.
+	// https://faascope.example.com), for the links in notifications: the
+	// group's API resource, {external_url}/api/v1/functions/{id} (JSON, for
+	// a token). Empty: notifications carry no link.
 	ExternalURL string `yaml:"external_url"`
 }
 
@@ -55,6 +57,10 @@ func (c AlertsConfig) linkBase() string { return strings.TrimRight(c.ExternalURL
 const (
 	alertsSpec    = "@every 1m"
 	alertsTimeout = 50 * time.Second
+	// alertsSendTimeout is the delivery's own budget, outside the run's
+	// context (send); evaluation leaves that much of the run's time, or a
+	// quarter of it if less, for it (evaluationContext).
+	alertsSendTimeout = 15 * time.Second
 )
 
 // alertsJob evaluates every rule for every tenant with recent traffic or
@@ -72,9 +78,13 @@ type alertsJob struct {
 type alertsMetrics struct {
 	evaluations   *prometheus.CounterVec // by result: ok, error
 	notifications *prometheus.CounterVec // by notifier and result: sent, failed
+	unreadable    prometheus.Counter     // API rules skipped, once per evaluation
 }
 
-func newAlertsMetrics(reg prometheus.Registerer) (alertsMetrics, error) {
+// newAlertsMetrics registers the job's metrics, reusing those a registry
+// has already (registerOrReuse). Any other failure is logged: it loses the
+// metrics, never the alerts.
+func newAlertsMetrics(reg prometheus.Registerer, logger *slog.Logger) alertsMetrics {
 	m := alertsMetrics{
 		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faascope_alert_evaluations_total",
@@ -84,13 +94,23 @@ func newAlertsMetrics(reg prometheus.Registerer) (alertsMetrics, error) {
 			Name: "faascope_alert_notifications_total",
 			Help: "Firing and resolved notifications handed to a notifier (refreshes not counted), by notifier and result: sent or failed.",
 		}, []string{"notifier", "result"}),
+		unreadable: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "faascope_alert_rules_unreadable_total",
+			Help: "API rules skipped because their stored body cannot be read, counted at every evaluation that skips one: fix them with PUT or DELETE /api/v1/alert-rules/{name}.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.evaluations, m.notifications} {
-		if err := reg.Register(c); err != nil {
-			return m, fmt.Errorf("cannot register the alert metrics: %w", err)
-		}
+	var errs []error
+	var err error
+	m.evaluations, err = registerOrReuse(reg, m.evaluations)
+	errs = append(errs, err)
+	m.notifications, err = registerOrReuse(reg, m.notifications)
+	errs = append(errs, err)
+	m.unreadable, err = registerOrReuse(reg, m.unreadable)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		logger.Error("cannot register the alert metrics", "err", err)
 	}
-	return m, nil
+	return m
 }
 
 func newAlertsJob(d jobDeps) (*alertsJob, error) {
@@ -99,11 +119,8 @@ func newAlertsJob(d jobDeps) (*alertsJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := newAlertsMetrics(d.reg)
-	if err != nil {
-		return nil, err
-	}
-	return &alertsJob{reader: d.reader, cfg: d.cfg.Alerts, notifiers: ns, logger: logger, now: time.Now, metrics: m}, nil
+	return &alertsJob{reader: d.reader, cfg: d.cfg.Alerts, notifiers: ns, logger: logger, now: time.Now,
+		metrics: newAlertsMetrics(d.reg, logger)}, nil
 }
 
 // alertsJobSpec is the alerts job for the registry (jobs). Its notifiers
@@ -131,16 +148,22 @@ type runStats struct {
 }
 
 // runAt evaluates at now: the tests drive it with their own clock.
+// Evaluation runs within evaluationContext, each tenant within its share
+// of it (tenantContext); sending has its own budget (send).
 func (j *alertsJob) runAt(ctx context.Context, now time.Time) (string, error) {
-	tenants, err := j.reader.AlertTenants(ctx, now.Add(-alerts.MaxWindow-time.Hour))
+	evalCtx, cancel := evaluationContext(ctx)
+	defer cancel()
+	tenants, err := j.reader.AlertTenants(evalCtx, now.Add(-alerts.MaxWindow-time.Hour))
 	if err != nil {
 		return "", err
 	}
 	var st runStats
 	var notes []notify.Notification
 	var errs []error
-	for _, tenant := range tenants {
-		n, err := j.evaluateTenant(ctx, tenant, now, &st)
+	for i, tenant := range tenants {
+		tenantCtx, cancel := tenantContext(evalCtx, len(tenants)-i)
+		n, err := j.evaluateTenant(tenantCtx, tenant, now, &st)
+		cancel()
 		notes = append(notes, n...)
 		errs = append(errs, err)
 	}
@@ -151,10 +174,50 @@ func (j *alertsJob) runAt(ctx context.Context, now time.Time) (string, error) {
 	return summary, errors.Join(errs...)
 }
 
+// evaluationContext is the run's context less the time sending needs:
+// alertsSendTimeout, or a quarter of the time left if that is less. The
+// send budget is not taken from ctx (send), but leaving room for it keeps
+// a whole run, delivery included, within the minute (37.5s of evaluation
+// and at most 15s of sending with the default 50s timeout).
+func evaluationContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-sendReserve(time.Until(deadline))))
+}
+
+// sendReserve is what evaluation leaves of remaining for sending.
+func sendReserve(remaining time.Duration) time.Duration {
+	return min(alertsSendTimeout, max(remaining, 0)/4)
+}
+
+// tenantContext bounds one tenant's evaluation to an equal share of the
+// evaluation time left among the left tenants still to evaluate (this one
+// included), so that one slow tenant cannot starve the others: it fails
+// its own rules when its share runs out (they are evaluated again next
+// minute, their states unchanged), and the time a fast tenant leaves goes
+// to those after it.
+func tenantContext(ctx context.Context, left int) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, tenantShare(time.Until(deadline), left))
+}
+
+// tenantShare is one of left equal shares of remaining.
+func tenantShare(remaining time.Duration, left int) time.Duration {
+	return max(remaining, 0) / time.Duration(max(left, 1))
+}
+
 // evaluateTenant evaluates the rules that apply to one tenant and returns
 // the notifications of those whose states were stored. Rules whose stored
 // states have no rule any more (an API rule deleted) are evaluated as
-// disabled, which resolves what they had firing.
+// disabled, which resolves what they had firing. An API rule that cannot
+// be read is skipped with its states left as they are (skippedRules): its
+// alerts neither fire nor resolve until it is fixed, and every other rule
+// runs.
 func (j *alertsJob) evaluateTenant(ctx context.Context, tenant string, now time.Time, st *runStats) ([]notify.Notification, error) {
 	api, err := j.reader.APIAlertRules(ctx, tenant)
 	if err != nil {
@@ -166,6 +229,7 @@ func (j *alertsJob) evaluateTenant(ctx context.Context, tenant string, now time.
 		st.failed++
 		return nil, fmt.Errorf("tenant %s: %w", tenant, err)
 	}
+	skipped := j.skippedRules(tenant, api.Unreadable)
 	src := j.reader.AlertSource(tenant, j.cfg.linkBase())
 	var notes []notify.Notification
 	var errs []error
@@ -182,17 +246,38 @@ func (j *alertsJob) evaluateTenant(ctx context.Context, tenant string, now time.
 		j.metrics.evaluations.WithLabelValues("ok").Inc()
 		notes = append(notes, n...)
 	}
-	for _, er := range analyzer.EffectiveAlertRules(j.cfg.Rules, api) {
+	for _, er := range analyzer.EffectiveAlertRules(j.cfg.Rules, api.Rules) {
 		prev := states[er.Rule.Name]
 		delete(states, er.Rule.Name)
-		if !er.Disabled || len(prev) > 0 {
+		if !skipped[er.Rule.Name] && (!er.Disabled || len(prev) > 0) {
 			evaluate(er.Rule, prev)
 		}
+	}
+	for name := range skipped {
+		delete(states, name)
 	}
 	for name, prev := range states {
 		evaluate(alerts.Rule{Name: name, Disabled: true}, prev)
 	}
 	return notes, errors.Join(errs...)
+}
+
+// skippedRules logs and counts the tenant's unreadable API rules and
+// returns the names to skip: all but those a configured rule has, which
+// wins over the API (EffectiveAlertRules) and runs. A built-in the
+// unreadable rule replaced is skipped too, rather than silently taking
+// over its states.
+func (j *alertsJob) skippedRules(tenant string, unreadable []string) map[string]bool {
+	skipped := map[string]bool{}
+	for _, name := range unreadable {
+		j.metrics.unreadable.Inc()
+		j.logger.Warn("API alert rule skipped: its stored body cannot be read; PUT or DELETE it",
+			"tenant", tenant, "rule", name)
+		if !slices.ContainsFunc(j.cfg.Rules, func(r alerts.Rule) bool { return r.Name == name }) {
+			skipped[name] = true
+		}
+	}
+	return skipped
 }
 
 // evaluateRule measures one rule, steps its states and stores them before
@@ -207,7 +292,7 @@ func (j *alertsJob) evaluateRule(ctx context.Context, src alerts.Source, tenant 
 			return nil, err
 		}
 	}
-	next, notes := alerts.Evaluate(rule, prev, samples, now)
+	next, notes := alerts.Evaluate(tenant, rule, prev, samples, now)
 	if err := j.reader.SaveAlertStates(ctx, tenant, rule.Name, prev, next, now); err != nil {
 		return nil, err
 	}
@@ -220,11 +305,17 @@ func (j *alertsJob) evaluateRule(ctx context.Context, src alerts.Source, tenant 
 }
 
 // send hands the run's notifications to every notifier at once: a slow or
-// failing receiver delays or loses only its own copy.
+// failing receiver delays or loses only its own copy. It has its own
+// budget, alertsSendTimeout, outside ctx's cancellation and deadline: the
+// states behind these notifications are stored, and the next evaluation
+// will not announce them again, so they must go out even when evaluation
+// used the run's time or the scheduler is stopping.
 func (j *alertsJob) send(ctx context.Context, notes []notify.Notification) {
 	if len(notes) == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertsSendTimeout)
+	defer cancel()
 	announced := float64(countAnnounced(notes))
 	var wg sync.WaitGroup
 	for _, n := range j.notifiers {

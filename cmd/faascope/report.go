@@ -20,7 +20,10 @@ type reportFlags struct {
 	month, format, tenant, out string
 }
 
-var reportFormatNames = []string{"csv", "json", "html"}
+// reportFormatNames are the --format values; the first is the default,
+// JSON, as the API's ?format= default is: the same command line and URL
+// give the same file.
+var reportFormatNames = []string{"json", "csv", "html"}
 
 func newReportFlagSet(environ []string, stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	fl := &reportFlags{}
@@ -28,7 +31,7 @@ func newReportFlagSet(environ []string, stderr io.Writer) (*flag.FlagSet, *repor
 	fs.SetOutput(stderr)
 	fl.apiFlags.register(fs, environ)
 	fs.StringVar(&fl.month, "month", "", "the UTC month to report, YYYY-MM: a past month, or the current one for the month to date (required)")
-	fs.StringVar(&fl.format, "format", "csv", "csv (one row per function and line item), json or html (a printable page)")
+	fs.StringVar(&fl.format, "format", reportFormatNames[0], "json (the API's default), csv (one row per function and line item) or html (a printable page)")
 	fs.StringVar(&fl.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&fl.tenant, "tenant", "", "fail unless the token belongs to this tenant (the token decides whose report it is)")
 	return fs, fl
@@ -127,7 +130,9 @@ func (fl *reportFlags) checkTenant(ctx context.Context, c apiClient) error {
 
 // writeFileAtomic writes through a temporary file in the same directory
 // and renames it, so that a failed write never leaves half a report
-// under the name asked for.
+// under the name asked for. The file is 0600, os.CreateTemp's mode,
+// whatever the umask: a bill shows what a company runs and spends, so it
+// is its owner's to share (chmod it to hand it around).
 func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -137,9 +142,6 @@ func writeFileAtomic(path string, data []byte) error {
 	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)

@@ -131,12 +131,15 @@ func checkReportCommand(t *testing.T, api, month string) {
 		if got, err := os.ReadFile(out); err != nil || string(got) != want {
 			t.Errorf("--format %s --out: file differs from the API download (%v)", format, err)
 		}
+		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("--out %s: mode %v (%v), want 0600: a bill is for its owner", format, fi.Mode().Perm(), err)
+		}
 		if got := runReportCommand(t, 0, "", "--month", month, "--format", format, "--api", "http://"+api); got != want {
 			t.Errorf("--format %s to stdout differs from the API download", format)
 		}
 	}
-	if !strings.HasPrefix(runReportCommand(t, 0, "", "--month", month, "--api", "http://"+api), strings.Join(report.CSVHeader, ",")+"\r\n") {
-		t.Error("the default format is not CSV")
+	if _, want := getBody(t, "http://"+api+"/api/v1/reports/"+month); runReportCommand(t, 0, "", "--month", month, "--api", "http://"+api) != want {
+		t.Error("the CLI's default format is not the API's (JSON)")
 	}
 }
 
@@ -189,7 +192,7 @@ func checkReportErrors(t *testing.T, api string, current time.Time) {
 	url := "http://" + api
 	runReportCommand(t, 2, "--month is required", "--api", url)
 	runReportCommand(t, 2, "--month: want YYYY-MM", "--month", "October", "--api", url)
-	runReportCommand(t, 2, "--format: want one of csv, json, html", "--month", "2026-10", "--format", "pdf", "--api", url)
+	runReportCommand(t, 2, "--format: want one of json, csv, html", "--month", "2026-10", "--format", "pdf", "--api", url)
 	runReportCommand(t, 2, "unexpected arguments", "--month", "2026-10", "--api", url, "extra")
 	runReportCommand(t, 1, "has not started yet", "--month", next, "--api", url)
 	runReportCommand(t, 1, `the token belongs to tenant "default"`, "--month", "2026-10", "--api", url, "--tenant", "acme")

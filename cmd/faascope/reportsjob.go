@@ -39,17 +39,30 @@ func newReportsJob(reports *analyzer.Reports, reg prometheus.Registerer, logger 
 			Name: "faascope_reports_generated_total",
 			Help: "Monthly billing reports the reports job made and stored (result ok), or failed to (result error), one per tenant and run.",
 		}, []string{"result"})}
-	// A registry that has the counter already (jobs built twice on one
-	// registry) keeps counting in it; any other failure only loses the
-	// metric, never the reports.
-	var dup prometheus.AlreadyRegisteredError
-	switch err := reg.Register(j.results); {
-	case errors.As(err, &dup):
-		j.results = dup.ExistingCollector.(*prometheus.CounterVec)
-	case err != nil:
+	// Any failure but a registry that has the counter already only loses
+	// the metric, never the reports.
+	var err error
+	if j.results, err = registerOrReuse(reg, j.results); err != nil {
 		j.logger.Error("cannot register the report metrics", "err", err)
 	}
 	return j
+}
+
+// registerOrReuse registers c on reg, or returns the collector reg already
+// has in its place (the scheduled jobs built twice on one registry, as a
+// test or a reload does), which keeps counting. Any other error is
+// returned with c, so the caller may go on with an unregistered metric.
+func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if dup, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+		if existing, ok := dup.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	if err != nil {
+		return c, fmt.Errorf("cannot register a metric: %w", err)
+	}
+	return c, nil
 }
 
 // run reports on the month before now's. A tenant that fails is logged
@@ -57,7 +70,7 @@ func newReportsJob(reports *analyzer.Reports, reg prometheus.Registerer, logger 
 // end so that job_runs shows it.
 func (j *reportsJob) run(ctx context.Context) (string, error) {
 	now := j.now().UTC()
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	month := analyzer.MonthStart(now).AddDate(0, -1, 0)
 	tenants, err := j.reports.Tenants(ctx, month)
 	if err != nil {
 		return "", err

@@ -40,12 +40,18 @@ func NewAlertmanager(cfg AlertmanagerConfig, set Settings) (*Alertmanager, error
 	return &Alertmanager{sender: newSender("alertmanager", cfg.HTTPConfig, endpoint, set), validFor: validFor}, nil
 }
 
-// Notify posts the batch as one array of alerts.
+// Notify posts the batch as arrays of at most MaxBatch alerts. The tenant
+// is one of the labels (analyzer/alerts sets it), so two tenants' alerts
+// on the same function are two alerts to Alertmanager.
 func (a *Alertmanager) Notify(ctx context.Context, batch []Notification) error {
-	if len(batch) == 0 {
-		return nil
-	}
-	now := time.Now()
+	return postChunks(ctx, a.sender, batch, MaxBatch, func(chunk []Notification) any {
+		return a.postable(chunk, time.Now())
+	})
+}
+
+// postable converts notifications to Alertmanager's alerts, firing ones
+// valid for validFor from now.
+func (a *Alertmanager) postable(batch []Notification, now time.Time) []postableAlert {
 	alerts := make([]postableAlert, len(batch))
 	for i, n := range batch {
 		ends := n.EndsAt
@@ -57,5 +63,5 @@ func (a *Alertmanager) Notify(ctx context.Context, batch []Notification) error {
 		}
 		alerts[i] = postableAlert{Labels: n.Labels, Annotations: n.Annotations, StartsAt: n.StartsAt, EndsAt: ends, GeneratorURL: n.Link}
 	}
-	return a.postJSON(ctx, alerts)
+	return alerts
 }

@@ -76,10 +76,10 @@ func fast(url string) notify.HTTPConfig {
 func batch() []notify.Notification {
 	n := func(fn string, status notify.Status, severity string) notify.Notification {
 		return notify.Notification{
-			Rule: "cold", Status: status, Group: map[string]string{"function": fn}, Value: 0.5, Threshold: 0.2, Severity: severity,
-			Labels:      map[string]string{"alertname": "cold", "severity": severity, "function": fn},
+			Tenant: "acme", Rule: "cold", Status: status, Group: map[string]string{"function": fn}, Value: 0.5, Threshold: 0.2, Severity: severity,
+			Labels:      map[string]string{"alertname": "cold", "severity": severity, "tenant": "acme", "function": fn},
 			Annotations: map[string]string{"summary": fn + " <starts> cold & slow"}, StartsAt: t0,
-			Link: "https://faascope.test/functions/" + fn, Fingerprint: "fp-" + fn,
+			Link: "https://faascope.test/api/v1/functions/" + fn, Fingerprint: "fp-" + fn,
 		}
 	}
 	refresh := n("b", notify.StatusFiring, "warning")

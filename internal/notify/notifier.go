@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Notifier delivers notifications to one receiver. Notify sends the whole
-// batch, in order, in as few requests as the receiver allows; it returns
-// once the receiver has accepted every request, or with the error that
-// stopped it (after its retries). An empty batch, or one of refreshes only
+// batch, in order, in requests of at most MaxBatch alerts (Slack: 20); it
+// returns once the receiver has accepted every request, or with the error
+// that stopped it (after its retries): the requests after a failed one are
+// not sent, as they would most likely fail the same way. An empty batch, or one of refreshes only
 // for a notifier that skips them, sends nothing. Safe for concurrent use.
 type Notifier interface {
 	// Name is the configured name, for logs and the test-send API.
@@ -46,6 +48,25 @@ func Build(cfg Config, set Settings) ([]Notifier, error) {
 
 // Name is the notifier's configured name.
 func (s *sender) Name() string { return s.cfg.Name }
+
+// MaxBatch bounds the alerts in one webhook or Alertmanager request, so
+// that a request body stays bounded whatever the evaluation produced (at
+// most 64 alerts of at most a few annotations of MaxAnnotationBytes each
+// in analyzer/alerts). Prometheus posts up to 256 alerts per request to
+// Alertmanager; 64 keeps the generic webhook's bodies, which carry more
+// per alert, small for receivers with request size limits.
+const MaxBatch = 64
+
+// postChunks posts batch in chunks of at most size, each as the payload
+// payload builds, stopping at the first chunk that fails.
+func postChunks[T any](ctx context.Context, s *sender, batch []T, size int, payload func([]T) any) error {
+	for chunk := range slices.Chunk(batch, size) {
+		if err := s.postJSON(ctx, payload(chunk)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // postJSON encodes v and posts it.
 func (s *sender) postJSON(ctx context.Context, v any) error {

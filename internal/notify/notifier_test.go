@@ -90,8 +90,9 @@ func TestSlackPayload(t *testing.T) {
 		t.Fatalf("message: %+v", m)
 	}
 	fire, res := m.Attachments[0], m.Attachments[1]
-	if fire.Color != "#d00000" || fire.Title != "[FIRING] cold function=a" || fire.TitleLink != "https://faascope.test/functions/a" ||
-		fire.Text != "a &lt;starts&gt; cold &amp; slow" || fire.Ts != t0.Unix() || len(fire.Fields) != 3 || fire.Fields[0].Value != "0.5" {
+	if fire.Color != "#d00000" || fire.Title != "[FIRING] cold function=a" || fire.TitleLink != "https://faascope.test/api/v1/functions/a" ||
+		fire.Text != "a &lt;starts&gt; cold &amp; slow" || fire.Ts != t0.Unix() || len(fire.Fields) != 4 || fire.Fields[0].Value != "0.5" ||
+		fire.Fields[3].Title != "Tenant" || fire.Fields[3].Value != "acme" {
 		t.Errorf("firing attachment: %+v", fire)
 	}
 	if res.Color != "#2eb886" || res.Title != "[RESOLVED] cold function=c" || res.Ts != t0.Add(time.Hour).Unix() {
@@ -118,6 +119,67 @@ func TestSlackSplitsLargeBatches(t *testing.T) {
 	}
 	if !reflect.DeepEqual(sizes, []int{20, 20, 5}) {
 		t.Errorf("messages of %v attachments, want 20, 20, 5", sizes)
+	}
+}
+
+// many is n firing notifications of distinct functions.
+func many(n int) []notify.Notification {
+	var out []notify.Notification
+	for i := range n {
+		x := batch()[0]
+		x.Group = map[string]string{"function": fmt.Sprint(i)}
+		x.Labels = map[string]string{"alertname": "cold", "tenant": "acme", "function": fmt.Sprint(i)}
+		out = append(out, x)
+	}
+	return out
+}
+
+// A batch larger than notify.MaxBatch goes out in requests of at most
+// MaxBatch alerts, in order, every alert once, to the webhook and to
+// Alertmanager alike.
+func TestWebhookAndAlertmanagerSplitLargeBatches(t *testing.T) {
+	total := 2*notify.MaxBatch + 7
+	want := []int{notify.MaxBatch, notify.MaxBatch, 7}
+	r := newReceiver(t)
+	if err := notify.NewWebhook(fast(r.URL), notify.Settings{}).Notify(t.Context(), many(total)); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	var functions []string
+	for _, req := range r.got() {
+		var p notify.WebhookPayload
+		if err := json.Unmarshal(req.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(p.Alerts))
+		for _, a := range p.Alerts {
+			functions = append(functions, a.Group["function"])
+		}
+	}
+	if !reflect.DeepEqual(sizes, want) || len(functions) != total || functions[total-1] != fmt.Sprint(total-1) {
+		t.Errorf("webhook requests of %v alerts (%d in all, last %v), want %v", sizes, len(functions), functions[len(functions)-1:], want)
+	}
+
+	am := notifytest.NewAlertmanager(t)
+	n, err := notify.NewAlertmanager(notify.AlertmanagerConfig{HTTPConfig: fast(am.URL)}, notify.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Notify(t.Context(), many(total)); err != nil {
+		t.Fatal(err)
+	}
+	if am.Posts() != len(want) || len(am.Alerts()) != total || len(am.Lifecycles()) != total {
+		t.Errorf("Alertmanager: %d posts, %d alerts, %d distinct, want %d posts of %d distinct alerts",
+			am.Posts(), len(am.Alerts()), len(am.Lifecycles()), len(want), total)
+	}
+}
+
+// A failed chunk stops the delivery: the chunks after it are not sent.
+func TestFailedChunkStopsTheDelivery(t *testing.T) {
+	r := newReceiver(t, answer{status: http.StatusOK}, answer{status: http.StatusBadRequest, body: "too big"})
+	err := notify.NewWebhook(fast(r.URL), notify.Settings{}).Notify(t.Context(), many(3*notify.MaxBatch))
+	if err == nil || !strings.Contains(err.Error(), "too big") || len(r.got()) != 2 {
+		t.Errorf("err %v after %d requests, want the second request's refusal after 2", err, len(r.got()))
 	}
 }
 
@@ -301,7 +363,7 @@ func TestBuild(t *testing.T) {
 	var names []string
 	for _, n := range ns {
 		names = append(names, n.Name())
-		if err := n.Notify(t.Context(), notify.TestBatch(t0)); err != nil {
+		if err := n.Notify(t.Context(), notify.TestBatch(t0, "acme")); err != nil {
 			t.Errorf("%s: %v", n.Name(), err)
 		}
 	}

@@ -51,12 +51,9 @@ func NewSlack(cfg HTTPConfig, set Settings) *Slack {
 
 // Notify posts every notification but refreshes, up to 20 per message.
 func (s *Slack) Notify(ctx context.Context, batch []Notification) error {
-	for chunk := range slices.Chunk(announced(batch), slackMaxAttachments) {
-		if err := s.postJSON(ctx, slackMessageOf(chunk)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return postChunks(ctx, s.sender, announced(batch), slackMaxAttachments, func(chunk []Notification) any {
+		return slackMessageOf(chunk)
+	})
 }
 
 func slackMessageOf(batch []Notification) slackMessage {
@@ -88,6 +85,7 @@ func slackAttachmentOf(n Notification) slackAttachment {
 			{Title: "Value", Value: formatFloat(n.Value), Short: true},
 			{Title: "Threshold", Value: formatFloat(n.Threshold), Short: true},
 			{Title: "Severity", Value: n.Severity, Short: true},
+			{Title: "Tenant", Value: slackEscape(n.Tenant), Short: true},
 		},
 		Ts: at.Unix(),
 	}

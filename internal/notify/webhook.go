@@ -20,11 +20,9 @@ func NewWebhook(cfg HTTPConfig, set Settings) *Webhook {
 	return &Webhook{newSender("webhook", cfg, cfg.URL, set)}
 }
 
-// Notify posts every notification but refreshes in one request.
+// Notify posts every notification but refreshes, MaxBatch per request.
 func (w *Webhook) Notify(ctx context.Context, batch []Notification) error {
-	batch = announced(batch)
-	if len(batch) == 0 {
-		return nil
-	}
-	return w.postJSON(ctx, WebhookPayload{Version: WebhookVersion, Alerts: batch})
+	return postChunks(ctx, w.sender, announced(batch), MaxBatch, func(chunk []Notification) any {
+		return WebhookPayload{Version: WebhookVersion, Alerts: chunk}
+	})
 }

@@ -11,22 +11,37 @@ import (
 // range and that never carried an explicit cold-start flag (ARCHITECTURE.md:
 // inference happens where all data meets, so it holds whichever collector
 // replica got which span and in whatever order they arrived).
+//
+// Whole days the coldstarts job has settled (settle.go) are read from
+// inferred_cold_days; the rest of the range from instance_days.
 
-// inferredQuery reads the instance_days rollup over the range's days and
-// the lookback before them (schemas/migrations/0007). It has no platform
-// or version columns; filters on those read raw rows (firstInvocations).
-const inferredQuery = `
-SELECT provider, account_id, region, function_name, toUInt32(%s) AS time_key, count()
-FROM (
-    SELECT provider, account_id, region, function_name, instance,
-           minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
-    FROM instance_days
-    WHERE %s AND day >= toDate(?) AND day <= toDate(?)
-    GROUP BY provider, account_id, region, function_name, instance
-)
-WHERE first_ns >= ? AND first_ns < ? AND flagged = 0
-GROUP BY provider, account_id, region, function_name, time_key
-LIMIT ?`
+// instancesPiece counts the inferred cold starts of one time range from the
+// instance_days rollup over the range's days and the lookback before them
+// (schemas/migrations/0007). Its arguments are the filter's, then
+// lookback start, range end, range start and end in nanoseconds.
+const instancesPiece = `
+    SELECT provider, account_id, region, function_name, toUInt32(%s) AS time_key, count() AS c
+    FROM (
+        SELECT provider, account_id, region, function_name, instance,
+               minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
+        FROM instance_days
+        WHERE %s AND day >= toDate(?) AND day <= toDate(?)
+        GROUP BY provider, account_id, region, function_name, instance
+    )
+    WHERE first_ns >= ? AND first_ns < ? AND flagged = 0
+    GROUP BY provider, account_id, region, function_name, time_key`
+
+// settledPiece reads the settled days [?, ?) of inferred_cold_days, the
+// latest settlement of each function and day.
+const settledPiece = `
+    SELECT provider, account_id, region, function_name, toUInt32(0) AS time_key, sum(n) AS c
+    FROM (
+        SELECT provider, account_id, region, function_name, day, argMax(cold_starts, version) AS n
+        FROM inferred_cold_days
+        WHERE %s AND day >= toDate(?) AND day < toDate(?)
+        GROUP BY provider, account_id, region, function_name, day
+    )
+    GROUP BY provider, account_id, region, function_name`
 
 // firstSeconds is an instance's first start in unix seconds, for time keys.
 const firstSeconds = "intDiv(first_ns, 1000000000)"
@@ -50,12 +65,35 @@ func (r *Reader) inferredColdStarts(ctx context.Context, f Filter, timeKey strin
 		}
 		return out, err
 	}
-	where, args := f.where()
-	q := fmt.Sprintf(inferredQuery, timeKeyOf(timeKey), where)
-	args = append(args, f.From.Add(-InstanceLookback), f.To, uint64(f.From.UnixNano()), uint64(f.To.UnixNano()), maxRows+1)
+	var settled span
+	if timeKey == "" {
+		var err error
+		if settled, err = r.settledSpan(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	where, whereArgs := f.where()
+	var parts []string
+	var args []any
+	live := func(from, to time.Time) {
+		if from.Before(to) {
+			parts = append(parts, fmt.Sprintf(instancesPiece, timeKeyOf(timeKey), where))
+			args = append(append(args, whereArgs...), from.Add(-InstanceLookback), to, uint64(from.UnixNano()), uint64(to.UnixNano()))
+		}
+	}
+	if settled.empty() {
+		live(f.From, f.To)
+	} else {
+		live(f.From, settled.from)
+		parts = append(parts, fmt.Sprintf(settledPiece, where))
+		args = append(append(args, whereArgs...), settled.from, settled.to)
+		live(settled.to, f.To)
+	}
+	q := fmt.Sprintf(`SELECT provider, account_id, region, function_name, time_key, sum(c) FROM (%s
+) GROUP BY provider, account_id, region, function_name, time_key LIMIT ?`, strings.Join(parts, "\n    UNION ALL"))
 	var k keyAt
 	var n uint64
-	err := r.each(ctx, "inferred cold starts", q, args,
+	err := r.each(ctx, "inferred cold starts", q, append(args, maxRows+1),
 		[]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.TimeKey, &n}, func() { out[k] = n })
 	return out, err
 }
@@ -64,7 +102,8 @@ func (r *Reader) inferredColdStarts(ctx context.Context, f Filter, timeKey strin
 // instance's earlier invocations. Providers reclaim idle instances within
 // minutes to an hour (AWS about 5-15 min, Azure 20 min, GCP 15 min:
 // ../shared/keepwarm.md), so an instance idle for a day is gone; a longer
-// bound would only cost reading more rows.
+// bound would only cost reading more rows. Reads cover whole days, so the
+// lookback reaches back to the start of the day before the range's.
 const InstanceLookback = 24 * time.Hour
 
 // firstInvocation is a group of inferred cold starts with the attributes of

@@ -74,3 +74,24 @@ latency_ms() {
       printf "%.1f %.1f %.1f\n", v[i50], v[i95], v[NR]
     }'
 }
+
+# run_job NAME: runs the scheduled job NAME now through the API and waits
+# until that run has finished; fails unless it ended ok.
+run_job() {
+  local id status
+  id=$(curl -fsS -X POST "$API/api/v1/jobs/$1/run" | python3 -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')
+  for _ in $(seq 1 1200); do
+    status=$(curl -fsS "$API/api/v1/jobs" | python3 -c '
+import json, sys
+for j in json.load(sys.stdin)["jobs"]:
+    r = j["last_run"] or {}
+    if j["name"] == sys.argv[1] and r.get("run_id") == sys.argv[2] and not j["running"]:
+        print(r["status"])' "$1" "$id")
+    case $status in
+      ok) return 0 ;;
+      "") sleep 0.5 ;;
+      *) echo "job $1 run $id ended $status" >&2; return 1 ;;
+    esac
+  done
+  echo "job $1 run $id did not finish in 10 minutes" >&2; return 1
+}

@@ -32,7 +32,19 @@ func jobs(d jobDeps) ([]scheduler.Job, error) {
 		return nil, err
 	}
 	return []scheduler.Job{{Name: "keepwarm", Spec: "@hourly", Timeout: 10 * time.Minute, Run: kw.run}, alertsJobSpec(d),
-		reportsJobSpec(d)}, nil
+		reportsJobSpec(d), coldStartsJobSpec(d)}, nil
+}
+
+// coldStartsJobSpec settles past days' inferred cold starts (analyzer.Settler)
+// every 10 minutes, so that lists over long ranges stop grouping every
+// instance; a day changed by late data is settled again once it is quiet.
+func coldStartsJobSpec(d jobDeps) scheduler.Job {
+	s := d.reader.NewSettler()
+	return scheduler.Job{Name: "coldstarts", Spec: "@every 10m", Timeout: 10 * time.Minute,
+		Run: func(ctx context.Context) (string, error) {
+			n, err := s.Run(ctx, time.Now())
+			return fmt.Sprintf("%d days settled", n), err
+		}}
 }
 
 // keepWarmJob recommends keep-warm actions for every function with traffic

@@ -1,0 +1,211 @@
+package analyzer
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Settling inferred cold starts. Counting them live groups every unflagged
+// instance of the range, which grows with traffic (at 100M invocations it
+// was the slowest part of the function list). A past day's count changes
+// only when data for that day or the day before arrives late, so the
+// coldstarts job counts each day once, and queries read those counts for
+// the whole days of their range.
+//
+// A settled day D holds, per function, the instances with rows on D and
+// none on D-1: the instances whose first start since the day before lies in
+// D, which is what the live query counts for a range of whole days (an
+// instance idle for more than a day would count again: providers reclaim
+// idle instances within an hour). Each settlement records the tenant's
+// invocations on D-1 and D (settled_days); a query trusts D only while both
+// still hold those invocations, so late data is counted from instances
+// until D is settled again, and counts stay exact.
+
+const day = 24 * time.Hour
+
+// SettleHorizon is how far back the coldstarts job settles days; older days
+// are counted from instances when a range reaches them.
+const SettleHorizon = 400 * day
+
+// minSettledDays is the shortest run of settled days worth a query piece.
+const minSettledDays = 2
+
+// span is a run of whole days [from, to).
+type span struct{ from, to time.Time }
+
+func (s span) empty() bool { return !s.from.Before(s.to) }
+
+// tenantDay keys a tenant's day, in unix seconds of its midnight (UTC).
+type tenantDay struct {
+	tenant string
+	day    int64
+}
+
+func keyOfDay(tenant string, t time.Time) tenantDay { return tenantDay{tenant, t.Unix()} }
+
+// dayPair is what a settlement of D saw: the invocations of D and of D-1.
+type dayPair struct{ invocations, previous uint64 }
+
+// settledSpan is the longest run of whole days of f's range whose
+// settlement still matches the data; empty when there is none worth using.
+func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
+	whole := span{ceilTo(f.From.UTC(), day), f.To.UTC().Truncate(day)}
+	if whole.to.Sub(whole.from) < minSettledDays*day {
+		return span{}, nil
+	}
+	current, err := r.dayInvocations(ctx, f.Tenant, whole.from.Add(-day), whole.to)
+	if err != nil {
+		return span{}, err
+	}
+	marks, err := r.settlements(ctx, f.Tenant, whole.from, whole.to)
+	if err != nil {
+		return span{}, err
+	}
+	var best, run span
+	for d := whole.from; d.Before(whole.to); d = d.Add(day) {
+		now := dayPair{current[keyOfDay(f.Tenant, d)], current[keyOfDay(f.Tenant, d.Add(-day))]}
+		if m, ok := marks[keyOfDay(f.Tenant, d)]; (ok && m == now) || now == (dayPair{}) {
+			if run.empty() {
+				run.from = d
+			}
+			run.to = d.Add(day)
+			if run.to.Sub(run.from) > best.to.Sub(best.from) {
+				best = run
+			}
+			continue
+		}
+		run = span{}
+	}
+	if best.to.Sub(best.from) < minSettledDays*day {
+		return span{}, nil
+	}
+	return best, nil
+}
+
+// dayInvocations sums invocations per tenant and day in [from, to), for
+// one tenant or ("") all.
+func (r *Reader) dayInvocations(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
+	q := `SELECT tenant, day, sum(invocations) FROM function_usage_day
+WHERE (? = '' OR tenant = ?) AND day >= ? AND day < ? GROUP BY tenant, day LIMIT ?`
+	out := map[tenantDay]uint64{}
+	var t string
+	var d time.Time
+	var n uint64
+	err := r.each(ctx, "invocations per day", q, []any{tenant, tenant, from, to, maxRows + 1},
+		[]any{&t, &d, &n}, func() { out[keyOfDay(t, d)] = n })
+	return out, err
+}
+
+// settlements reads the latest settlement of each day in [from, to).
+func (r *Reader) settlements(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]dayPair, error) {
+	q := `SELECT tenant, toDateTime(day, 'UTC'), argMax(invocations, version), argMax(previous, version)
+FROM settled_days WHERE (? = '' OR tenant = ?) AND day >= toDate(?) AND day < toDate(?) GROUP BY tenant, day LIMIT ?`
+	out := map[tenantDay]dayPair{}
+	var t string
+	var d time.Time
+	var p dayPair
+	err := r.each(ctx, "settled days", q, []any{tenant, tenant, from, to, maxRows + 1},
+		[]any{&t, &d, &p.invocations, &p.previous}, func() { out[keyOfDay(t, d)] = p })
+	return out, err
+}
+
+// Settler is the coldstarts job: it settles the days whose data changed
+// since their last settlement, once the change has been quiet for a run.
+// Waiting one run matters: an insert reaches function_usage_day and
+// instance_days through two materialized views, one after the other, and a
+// day counted between the two would be recorded as matching data it has
+// not counted.
+type Settler struct {
+	r    *Reader
+	mu   sync.Mutex
+	seen map[tenantDay]uint64 // invocations per tenant and day at the previous run
+}
+
+// NewSettler returns the job's state; the first run only observes.
+func (r *Reader) NewSettler() *Settler { return &Settler{r: r} }
+
+// Run settles every day within SettleHorizon before now's day whose
+// invocations (or the day before's) differ from its settlement and did not
+// change since the previous run. It returns the days settled.
+func (s *Settler) Run(ctx context.Context, now time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	today := now.UTC().Truncate(day)
+	from := today.Add(-SettleHorizon)
+	current, err := s.r.dayInvocations(ctx, "", from.Add(-day), today)
+	if err != nil {
+		return 0, err
+	}
+	marks, err := s.r.settlements(ctx, "", from, today)
+	if err != nil {
+		return 0, err
+	}
+	seen := s.seen
+	s.seen = current
+	settled := 0
+	for d := from; d.Before(today); d = d.Add(day) {
+		due := dueTenants(d, current, seen, marks)
+		if len(due) == 0 {
+			continue
+		}
+		if err := s.settle(ctx, d, due); err != nil {
+			return settled, err
+		}
+		settled++
+	}
+	return settled, nil
+}
+
+// dueTenants are the tenants whose day d changed since its settlement and
+// has been quiet since the previous run, with what their settlement records.
+func dueTenants(d time.Time, current, seen map[tenantDay]uint64, marks map[tenantDay]dayPair) map[string]dayPair {
+	due := map[string]dayPair{}
+	for k := range current {
+		if k.day != d.Unix() && k.day != d.Add(-day).Unix() {
+			continue
+		}
+		key, prev := keyOfDay(k.tenant, d), keyOfDay(k.tenant, d.Add(-day))
+		now := dayPair{current[key], current[prev]}
+		quiet := seen != nil && seen[key] == now.invocations && seen[prev] == now.previous
+		if m, ok := marks[key]; quiet && (!ok || m != now) {
+			due[k.tenant] = now
+		}
+	}
+	return due
+}
+
+// settle counts day d's inferred cold starts for every tenant, then records
+// the settlement of the due tenants. Every function with instances on d or
+// the day before gets a row, zero included, so a count that late data
+// lowered replaces the old one.
+func (s *Settler) settle(ctx context.Context, d time.Time, due map[string]dayPair) error {
+	version := uint64(time.Now().UnixNano())
+	q := `INSERT INTO inferred_cold_days (tenant, provider, account_id, region, function_name, day, cold_starts, version)
+SELECT tenant, provider, account_id, region, function_name, toDate(?), countIf(first_ns >= ? AND flagged = 0), ?
+FROM (
+    SELECT tenant, provider, account_id, region, function_name, instance,
+           minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
+    FROM instance_days
+    WHERE day >= toDate(?) AND day <= toDate(?)
+    GROUP BY tenant, provider, account_id, region, function_name, instance
+)
+GROUP BY tenant, provider, account_id, region, function_name`
+	if err := s.r.conn.Exec(ctx, q, d, uint64(d.UnixNano()), version, d.Add(-day), d); err != nil {
+		return fmt.Errorf("cannot settle the cold starts of %s: %w", d.Format(time.DateOnly), err)
+	}
+	batch, err := s.r.conn.PrepareBatch(ctx, "INSERT INTO settled_days (tenant, day, invocations, previous, version)")
+	if err != nil {
+		return fmt.Errorf("cannot record the settlement of %s: %w", d.Format(time.DateOnly), err)
+	}
+	for tenant, p := range due {
+		if err := batch.Append(tenant, d, p.invocations, p.previous, version); err != nil {
+			return fmt.Errorf("cannot record the settlement of %s: %w", d.Format(time.DateOnly), err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("cannot record the settlement of %s: %w", d.Format(time.DateOnly), err)
+	}
+	return nil
+}

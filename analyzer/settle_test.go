@@ -1,0 +1,141 @@
+package analyzer_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/internal/chtest"
+	"github.com/faascope/faascope/schemas"
+)
+
+// coldTruth counts, per function of tenant t1, the unflagged instances
+// whose first invocation lies in [from, to) widened to minutes.
+func coldTruth(recs []schemas.Invocation, from, to time.Time) map[string]uint64 {
+	first := map[[2]string]time.Time{}
+	for _, r := range recs {
+		if r.Tenant != "t1" {
+			continue
+		}
+		k := [2]string{r.FunctionName, r.InstanceID}
+		if f, ok := first[k]; r.ColdStartSource == schemas.ColdUnknown && (!ok || r.Start.Before(f)) {
+			first[k] = r.Start
+		}
+	}
+	from, to = analyzer.Round(from, to)
+	out := map[string]uint64{}
+	for k, f := range first {
+		if !f.Before(from) && f.Before(to) {
+			out[k[0]]++
+		}
+	}
+	return out
+}
+
+// Settled days give the counts inference gives, late data included: a day
+// whose data changed after it was settled is inferred from instances again
+// until the job settles it anew.
+func TestSettledColdStartsEqualInference(t *testing.T) {
+	day0 := t0.Truncate(24 * time.Hour)
+	at := func(d int, h, m int) time.Time {
+		return day0.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
+	r0 := func(fn, inst string, ts time.Time, opts ...opt) schemas.Invocation {
+		x := rec(fn, 0, append(opts, instance(inst))...)
+		x.Start = ts
+		return x
+	}
+	recs := []schemas.Invocation{
+		r0("py", "a", at(1, 10, 0)), r0("py", "a", at(1, 12, 0)), // cold on day 1
+		r0("py", "b", at(1, 23, 30)), r0("py", "b", at(2, 0, 30)), // crosses midnight: cold on day 1 only
+		r0("py", "c", at(3, 5, 0)), r0("py", "c", at(3, 6, 0)), // cold on day 3
+		r0("py", "e", at(5, 1, 0)), // cold on day 5
+		r0("node", "n", at(2, 1, 0), flagged(true)), r0("node", "n", at(2, 2, 0), flagged(false)),
+		r0("py", "x", at(2, 3, 0), tenant("t2")), // another tenant's day
+	}
+	db := chtest.NewDatabase(t)
+	r := migrateAndInsert(t, db.Conn, db.DDLContext, recs)
+	ranges := [][2]time.Time{{at(0, 0, 0), at(7, 0, 0)}, {at(1, 11, 7), at(5, 0, 30)}, {at(1, 23, 45), at(6, 2, 0)}}
+	check := func(stage string) {
+		t.Helper()
+		for _, rg := range ranges {
+			got := listRange(t, r, rg[0], rg[1])
+			for fn, want := range coldTruth(recs, rg[0], rg[1]) {
+				if got[fn].ColdStarts != want {
+					t.Errorf("%s: [%s, %s) %s: %d cold starts, want %d", stage, rg[0], rg[1], fn, got[fn].ColdStarts, want)
+				}
+			}
+			if got["node"].ColdStarts != 1 && !rg[0].After(at(2, 1, 0)) {
+				t.Errorf("%s: node (flagged): %d cold starts, want 1", stage, got["node"].ColdStarts)
+			}
+		}
+	}
+	check("before settling")
+
+	settler, now := r.NewSettler(), at(8, 0, 0)
+	if n, err := settler.Run(context.Background(), now); err != nil || n != 0 {
+		t.Fatalf("first run settled %d days (%v): it must only observe", n, err)
+	}
+	if n, err := settler.Run(context.Background(), now); err != nil || n == 0 {
+		t.Fatalf("second run settled %d days (%v)", n, err)
+	}
+	if n, err := settler.Run(context.Background(), now); err != nil || n != 0 {
+		t.Fatalf("a run without new data settled %d days (%v)", n, err)
+	}
+	check("settled")
+
+	// Late data for settled days: a new instance on day 2, and an earlier
+	// invocation of c on day 2, which moves c's cold start from day 3 to day 2.
+	late := []schemas.Invocation{r0("py", "d", at(2, 8, 0)), r0("py", "c", at(2, 22, 0))}
+	if err := schemas.InsertInvocations(context.Background(), db.Conn, late); err != nil {
+		t.Fatal(err)
+	}
+	recs = append(recs, late...)
+	check("late data, not settled yet")
+	for i := 0; i < 2; i++ {
+		if _, err := settler.Run(context.Background(), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("late data settled")
+
+	// Proof that settled days are read: an instance written straight into
+	// instance_days (no invocation, so no day's invocations change) is
+	// invisible to a settled day and visible to inference.
+	if err := db.Conn.Exec(context.Background(), `INSERT INTO instance_days (tenant, provider, account_id, region, function_name, day, instance, first_start_ns, last_start_ns, explicit_flag)
+SELECT 't1', 'aws', '1', 'us-east-1', 'py', toDate(?), 42, minState(toUInt64(?)), maxState(toUInt64(?)), maxState(toUInt8(0))`,
+		at(4, 0, 0), uint64(at(4, 9, 0).UnixNano()), uint64(at(4, 9, 0).UnixNano())); err != nil {
+		t.Fatal(err)
+	}
+	if got := listRange(t, r, ranges[0][0], ranges[0][1])["py"].ColdStarts; got != 5 {
+		t.Errorf("settled days: py has %d cold starts, want 5 (the settled count, not the planted instance)", got)
+	}
+}
+
+func migrateAndInsert(t *testing.T, conn driver.Conn, ddl func(context.Context) context.Context, recs []schemas.Invocation) *analyzer.Reader {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := (&schemas.Migrator{Conn: conn, DDLContext: ddl}).Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.InsertInvocations(ctx, conn, recs); err != nil {
+		t.Fatal(err)
+	}
+	return analyzer.NewReader(conn, 30*time.Second)
+}
+
+func listRange(t *testing.T, r *analyzer.Reader, from, to time.Time) map[string]analyzer.FunctionSummary {
+	t.Helper()
+	got, err := r.Functions(context.Background(), analyzer.Filter{Tenant: "t1", From: from, To: to}, analyzer.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]analyzer.FunctionSummary{}
+	for _, f := range got.Functions {
+		out[f.FunctionName] = f
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/faascope/faascope/analyzer/alerts"
@@ -18,6 +19,18 @@ type AlertSource struct {
 	tenant string
 	// linkBase is faascope's external URL; "" leaves samples without links.
 	linkBase string
+	// aggs keeps the function aggregates already read, by rule filter and
+	// range: rules that watch the same functions over the same window (the
+	// built-in cold-start and throttle rules) share one query per
+	// evaluation. A source lives for one evaluation of one tenant.
+	mu   sync.Mutex
+	aggs map[aggsKey]map[FunctionKey]*funcAgg
+}
+
+// aggsKey is a rule filter over a range, in unix nanoseconds.
+type aggsKey struct {
+	filter   alerts.Filter
+	from, to int64
 }
 
 var _ alerts.Source = (*AlertSource)(nil)
@@ -26,7 +39,24 @@ var _ alerts.Source = (*AlertSource)(nil)
 // URL the API is reached at from outside (alerts.external_url), for the
 // links in notifications.
 func (r *Reader) AlertSource(tenant, linkBase string) *AlertSource {
-	return &AlertSource{r: r, tenant: tenant, linkBase: linkBase}
+	return &AlertSource{r: r, tenant: tenant, linkBase: linkBase, aggs: map[aggsKey]map[FunctionKey]*funcAgg{}}
+}
+
+// functionAggs is Reader.functionAggs of the rule's filter over f's range,
+// read once per source.
+func (s *AlertSource) functionAggs(ctx context.Context, rule alerts.Rule, f Filter) (map[FunctionKey]*funcAgg, error) {
+	f = f.truncated()
+	key := aggsKey{rule.Filter, f.From.UnixNano(), f.To.UnixNano()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if aggs, ok := s.aggs[key]; ok {
+		return aggs, nil
+	}
+	aggs, err := s.r.functionAggs(ctx, f)
+	if err == nil {
+		s.aggs[key] = aggs
+	}
+	return aggs, err
 }
 
 // Limits of a rule's evaluation.
@@ -92,7 +122,7 @@ func (s *AlertSource) filter(rule alerts.Rule, from, to time.Time) Filter {
 // Cold starts are counted per function first (their rule takes the larger
 // of two counts, which does not add up across functions), then summed.
 func (s *AlertSource) groups(ctx context.Context, rule alerts.Rule, f Filter) (map[string]*groupAgg, error) {
-	aggs, err := s.r.functionAggs(ctx, f.truncated())
+	aggs, err := s.functionAggs(ctx, rule, f)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/billing"
+	"github.com/faascope/faascope/internal/chclient"
 	"github.com/faascope/faascope/internal/chtest"
 	"github.com/faascope/faascope/schemas"
 )
@@ -21,7 +22,12 @@ var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 // order given (arrival order matters for the instance tests).
 func store(t *testing.T, batches ...[]schemas.Invocation) *analyzer.Reader {
 	t.Helper()
-	db := chtest.NewDatabase(t)
+	return storeIn(t, chtest.NewDatabase(t), batches...)
+}
+
+// storeIn is store on a database the test keeps, to write to it directly.
+func storeIn(t *testing.T, db *chclient.Client, batches ...[]schemas.Invocation) *analyzer.Reader {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := (&schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext}).Up(ctx); err != nil {
 		t.Fatal(err)
@@ -64,15 +70,7 @@ func platform(p string) opt { return func(r *schemas.Invocation) { r.Platform = 
 
 func list(t *testing.T, r *analyzer.Reader, from, to time.Duration) map[string]analyzer.FunctionSummary {
 	t.Helper()
-	got, err := r.Functions(context.Background(), analyzer.Filter{Tenant: "t1", From: t0.Add(from), To: t0.Add(to)}, analyzer.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]analyzer.FunctionSummary{}
-	for _, f := range got.Functions {
-		out[f.FunctionName] = f
-	}
-	return out
+	return listRange(t, r, t0.Add(from), t0.Add(to))
 }
 
 // Ranges are answered at minute resolution: from is rounded down and to up

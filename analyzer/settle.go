@@ -48,6 +48,11 @@ func keyOfDay(tenant string, t time.Time) tenantDay { return tenantDay{tenant, t
 // dayPair is what a settlement of D saw: the invocations of D and of D-1.
 type dayPair struct{ invocations, previous uint64 }
 
+// pairAt is the tenant's day pair of d in the invocations per day.
+func pairAt(invocations map[tenantDay]uint64, tenant string, d time.Time) dayPair {
+	return dayPair{invocations[keyOfDay(tenant, d)], invocations[keyOfDay(tenant, d.Add(-day))]}
+}
+
 // settledSpan is the longest run of whole days of f's range whose
 // settlement still matches the data; empty when there is none worth using.
 func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
@@ -65,7 +70,7 @@ func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 	}
 	var best, run span
 	for d := whole.from; d.Before(whole.to); d = d.Add(day) {
-		now := dayPair{current[keyOfDay(f.Tenant, d)], current[keyOfDay(f.Tenant, d.Add(-day))]}
+		now := pairAt(current, f.Tenant, d)
 		if m, ok := marks[keyOfDay(f.Tenant, d)]; (ok && m == now) || now == (dayPair{}) {
 			if run.empty() {
 				run.from = d
@@ -144,9 +149,16 @@ func (s *Settler) Run(ctx context.Context, now time.Time) (int, error) {
 	}
 	seen := s.seen
 	s.seen = current
+	if seen == nil {
+		return 0, nil // nothing is known to be quiet yet
+	}
+	tenants := map[string]bool{}
+	for k := range current {
+		tenants[k.tenant] = true
+	}
 	settled := 0
 	for d := from; d.Before(today); d = d.Add(day) {
-		due := dueTenants(d, current, seen, marks)
+		due := dueTenants(d, tenants, current, seen, marks)
 		if len(due) == 0 {
 			continue
 		}
@@ -160,17 +172,16 @@ func (s *Settler) Run(ctx context.Context, now time.Time) (int, error) {
 
 // dueTenants are the tenants whose day d changed since its settlement and
 // has been quiet since the previous run, with what their settlement records.
-func dueTenants(d time.Time, current, seen map[tenantDay]uint64, marks map[tenantDay]dayPair) map[string]dayPair {
+// A tenant without invocations on d and d-1 has nothing to settle.
+func dueTenants(d time.Time, tenants map[string]bool, current, seen map[tenantDay]uint64, marks map[tenantDay]dayPair) map[string]dayPair {
 	due := map[string]dayPair{}
-	for k := range current {
-		if k.day != d.Unix() && k.day != d.Add(-day).Unix() {
+	for t := range tenants {
+		now := pairAt(current, t, d)
+		if now == (dayPair{}) || pairAt(seen, t, d) != now {
 			continue
 		}
-		key, prev := keyOfDay(k.tenant, d), keyOfDay(k.tenant, d.Add(-day))
-		now := dayPair{current[key], current[prev]}
-		quiet := seen != nil && seen[key] == now.invocations && seen[prev] == now.previous
-		if m, ok := marks[key]; quiet && (!ok || m != now) {
-			due[k.tenant] = now
+		if m, ok := marks[keyOfDay(t, d)]; !ok || m != now {
+			due[t] = now
 		}
 	}
 	return due

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/faascope/faascope/analyzer"
 	"github.com/faascope/faascope/internal/chtest"
 	"github.com/faascope/faascope/schemas"
@@ -57,7 +55,7 @@ func TestSettledColdStartsEqualInference(t *testing.T) {
 		r0("py", "x", at(2, 3, 0), tenant("t2")), // another tenant's day
 	}
 	db := chtest.NewDatabase(t)
-	r := migrateAndInsert(t, db.Conn, db.DDLContext, recs)
+	r := storeIn(t, db, recs)
 	ranges := [][2]time.Time{{at(0, 0, 0), at(7, 0, 0)}, {at(1, 11, 7), at(5, 0, 30)}, {at(1, 23, 45), at(6, 2, 0)}}
 	check := func(stage string) {
 		t.Helper()
@@ -113,18 +111,6 @@ SELECT 't1', 'aws', '1', 'us-east-1', 'py', toDate(?), 42, minState(toUInt64(?))
 	if got := listRange(t, r, ranges[0][0], ranges[0][1])["py"].ColdStarts; got != 5 {
 		t.Errorf("settled days: py has %d cold starts, want 5 (the settled count, not the planted instance)", got)
 	}
-}
-
-func migrateAndInsert(t *testing.T, conn driver.Conn, ddl func(context.Context) context.Context, recs []schemas.Invocation) *analyzer.Reader {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := (&schemas.Migrator{Conn: conn, DDLContext: ddl}).Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := schemas.InsertInvocations(ctx, conn, recs); err != nil {
-		t.Fatal(err)
-	}
-	return analyzer.NewReader(conn, 30*time.Second)
 }
 
 func listRange(t *testing.T, r *analyzer.Reader, from, to time.Time) map[string]analyzer.FunctionSummary {

@@ -12,8 +12,10 @@
 # hours are read from raw rows), the detail of the most invoked function over
 # 30 days, and /costs for the month before T0 (by function, free tier and
 # line items), 3 warm-up + 50 timed requests each, and check the API's counts
-# against the stored rows (exact: the range covers all rows and both of its
-# ends are unaligned).
+# (invocations, errors, timeouts, throttles, and cold starts against the
+# instances: each instance starts cold once) against the stored rows (exact:
+# the range covers all rows and both of its ends are unaligned). Before the
+# timing the coldstarts job runs twice, as the scheduler would have by then.
 #
 # Usage: [CHUNK=10000000] [MERGE_WAIT=120] [OPTIMIZE_INVOCATIONS=0] [KEEP=0] \
 #        [API_PORT=28187 OTLP_GRPC_PORT=28317 OTLP_HTTP_PORT=28318] \

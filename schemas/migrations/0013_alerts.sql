@@ -17,7 +17,7 @@ ORDER BY (tenant, name);
 
 -- alert_states: each alert group's state after the latest evaluation, what
 -- survives a restart (analyzer/alerts.State as JSON in body). version is the
--- evaluation time in nanoseconds; latest wins (argMax). A group that went
+-- time the state was stored, in nanoseconds; latest wins (argMax). A group that went
 -- back to inactive gets a row with status 'inactive', which readers skip.
 CREATE TABLE IF NOT EXISTS alert_states (
     tenant    String,

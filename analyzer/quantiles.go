@@ -61,25 +61,51 @@ func (r *Reader) quantilesBy(ctx context.Context, f Filter, ids [4]string, spec 
 	for i, m := range quantileMeasures {
 		rollup[i], raw[i] = m.rollup+" AS q"+strconv.Itoa(i), m.raw+" AS q"+strconv.Itoa(i)
 	}
-	g := spec.grain
-	switch {
-	case f.hasVersion():
-		g = grainRaw
-	case g < grainMinute:
-		unit := time.Hour
-		if g == grainDay && f.To.Sub(f.From) >= wholeDaysFrom {
-			unit = 24 * time.Hour
-		}
-		f.From, f.To = f.From.Truncate(unit), ceilTo(f.To, unit)
+	ps, err := r.quantilePieces(ctx, f, spec)
+	if err != nil {
+		return nil, err
 	}
-	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, g)
+	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, ps)
 	out := map[keyAt]durationStats{}
 	var k keyAt
 	var d, init []float64
 	var maxMs float64
 	dest := []any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.TimeKey, &d, &maxMs, &init}
-	err := r.each(ctx, "duration quantiles", q, append(args, maxRows+1), dest, func() { out[k] = statsOf(d, maxMs, init) })
+	err = r.each(ctx, "duration quantiles", q, append(args, maxRows+1), dest, func() { out[k] = statsOf(d, maxMs, init) })
 	return out, err
+}
+
+// quantilePieces splits f's range into the pieces its states are read
+// from. Ranges of a week or more are widened to whole days (their
+// percentiles merge day states, not hours), and read from settled windows
+// where they are valid (windows.go); other ranges to whole hours, as there
+// is no minute level of states. A version filter reads raw rows: no rollup
+// of states has the column.
+func (r *Reader) quantilePieces(ctx context.Context, f Filter, spec usageSpec) ([]piece, error) {
+	g := spec.grain
+	switch {
+	case f.hasVersion():
+		return pieces(f.From, f.To, grainRaw), nil
+	case g == grainMinute:
+		return pieces(f.From, f.To, g), nil
+	case g == grainHour || f.To.Sub(f.From) < wholeDaysFrom:
+		return pieces(f.From.Truncate(time.Hour), ceilTo(f.To, time.Hour), g), nil
+	}
+	from, to := f.From.Truncate(day), ceilTo(f.To, day)
+	if spec.timeKey != "" {
+		return pieces(from, to, g), nil // windows span days a time key tells apart
+	}
+	f.From, f.To = from, to
+	settled, err := r.settledSpan(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	w := windowSpan(settled)
+	if w.empty() {
+		return pieces(from, to, g), nil
+	}
+	ps := append(pieces(from, w.from, g), piece{grainWeek, w.from, w.to})
+	return append(ps, pieces(w.to, to, g)...), nil
 }
 
 func statsOf(d []float64, maxMs float64, init []float64) durationStats {

@@ -19,9 +19,10 @@ import (
 // D, which is what the live query counts for a range of whole days (an
 // instance idle for more than a day would count again: providers reclaim
 // idle instances within an hour). Each settlement records the tenant's
-// invocations on D-1 and D (settled_days); a query trusts D only while both
-// still hold those invocations, so late data is counted from instances
-// until D is settled again, and counts stay exact.
+// records (invocations and init reports, which carry the latency states of
+// windows.go) on D-1 and D (settled_days); a query trusts D only while both
+// still hold those records, so late data is counted from instances until D
+// is settled again, and counts stay exact.
 
 const day = 24 * time.Hour
 
@@ -45,12 +46,12 @@ type tenantDay struct {
 
 func keyOfDay(tenant string, t time.Time) tenantDay { return tenantDay{tenant, t.Unix()} }
 
-// dayPair is what a settlement of D saw: the invocations of D and of D-1.
-type dayPair struct{ invocations, previous uint64 }
+// dayPair is what a settlement of D saw: the records of D and of D-1.
+type dayPair struct{ records, previous uint64 }
 
-// pairAt is the tenant's day pair of d in the invocations per day.
-func pairAt(invocations map[tenantDay]uint64, tenant string, d time.Time) dayPair {
-	return dayPair{invocations[keyOfDay(tenant, d)], invocations[keyOfDay(tenant, d.Add(-day))]}
+// pairAt is the tenant's day pair of d in the records per day.
+func pairAt(records map[tenantDay]uint64, tenant string, d time.Time) dayPair {
+	return dayPair{records[keyOfDay(tenant, d)], records[keyOfDay(tenant, d.Add(-day))]}
 }
 
 // settledSpan is the longest run of whole days of f's range whose
@@ -60,7 +61,7 @@ func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 	if whole.to.Sub(whole.from) < minSettledDays*day {
 		return span{}, nil
 	}
-	current, err := r.dayInvocations(ctx, f.Tenant, whole.from.Add(-day), whole.to)
+	current, err := r.dayRecords(ctx, f.Tenant, whole.from.Add(-day), whole.to)
 	if err != nil {
 		return span{}, err
 	}
@@ -89,16 +90,17 @@ func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 	return best, nil
 }
 
-// dayInvocations sums invocations per tenant and day in [from, to), for
-// one tenant or ("") all.
-func (r *Reader) dayInvocations(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
-	q := `SELECT tenant, day, sum(invocations) FROM function_usage_day
+// dayRecords counts invocations and init reports per tenant and day in
+// [from, to), for one tenant or ("") all. Records only ever get added (a
+// duplicate is dropped at ingest), so an unchanged count is unchanged data.
+func (r *Reader) dayRecords(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
+	q := `SELECT tenant, day, sum(invocations + inits) FROM function_usage_day
 WHERE (? = '' OR tenant = ?) AND day >= ? AND day < ? GROUP BY tenant, day LIMIT ?`
 	out := map[tenantDay]uint64{}
 	var t string
 	var d time.Time
 	var n uint64
-	err := r.each(ctx, "invocations per day", q, []any{tenant, tenant, from, to, maxRows + 1},
+	err := r.each(ctx, "records per day", q, []any{tenant, tenant, from, to, maxRows + 1},
 		[]any{&t, &d, &n}, func() { out[keyOfDay(t, d)] = n })
 	return out, err
 }
@@ -112,7 +114,7 @@ FROM settled_days WHERE (? = '' OR tenant = ?) AND day >= toDate(?) AND day < to
 	var d time.Time
 	var p dayPair
 	err := r.each(ctx, "settled days", q, []any{tenant, tenant, from, to, maxRows + 1},
-		[]any{&t, &d, &p.invocations, &p.previous}, func() { out[keyOfDay(t, d)] = p })
+		[]any{&t, &d, &p.records, &p.previous}, func() { out[keyOfDay(t, d)] = p })
 	return out, err
 }
 
@@ -125,21 +127,22 @@ FROM settled_days WHERE (? = '' OR tenant = ?) AND day >= toDate(?) AND day < to
 type Settler struct {
 	r    *Reader
 	mu   sync.Mutex
-	seen map[tenantDay]uint64 // invocations per tenant and day at the previous run
+	seen map[tenantDay]uint64 // records per tenant and day at the previous run
 }
 
 // NewSettler returns the job's state; the first run only observes.
 func (r *Reader) NewSettler() *Settler { return &Settler{r: r} }
 
 // Run settles every day within SettleHorizon before now's day whose
-// invocations (or the day before's) differ from its settlement and did not
-// change since the previous run. It returns the days settled.
+// records (or the day before's) differ from its settlement and did not
+// change since the previous run, after rewriting the complete windows that
+// hold those days. It returns the days settled.
 func (s *Settler) Run(ctx context.Context, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	today := now.UTC().Truncate(day)
 	from := today.Add(-SettleHorizon)
-	current, err := s.r.dayInvocations(ctx, "", from.Add(-day), today)
+	current, err := s.r.dayRecords(ctx, "", from.Add(-day), today)
 	if err != nil {
 		return 0, err
 	}
@@ -156,23 +159,28 @@ func (s *Settler) Run(ctx context.Context, now time.Time) (int, error) {
 	for k := range current {
 		tenants[k.tenant] = true
 	}
-	settled := 0
+	var days []time.Time
+	dues := map[time.Time]map[string]dayPair{}
 	for d := from; d.Before(today); d = d.Add(day) {
-		due := dueTenants(d, tenants, current, seen, marks)
-		if len(due) == 0 {
-			continue
+		if due := dueTenants(d, tenants, current, seen, marks); len(due) > 0 {
+			days, dues[d] = append(days, d), due
 		}
-		if err := s.settle(ctx, d, due); err != nil {
-			return settled, err
-		}
-		settled++
 	}
-	return settled, nil
+	// Windows first: a settlement vouches for the windows of its day.
+	if err := s.r.buildWindows(ctx, windowsOf(days, today)); err != nil {
+		return 0, err
+	}
+	for i, d := range days {
+		if err := s.settle(ctx, d, dues[d]); err != nil {
+			return i, err
+		}
+	}
+	return len(days), nil
 }
 
 // dueTenants are the tenants whose day d changed since its settlement and
 // has been quiet since the previous run, with what their settlement records.
-// A tenant without invocations on d and d-1 has nothing to settle.
+// A tenant without records on d and d-1 has nothing to settle.
 func dueTenants(d time.Time, tenants map[string]bool, current, seen map[tenantDay]uint64, marks map[tenantDay]dayPair) map[string]dayPair {
 	due := map[string]dayPair{}
 	for t := range tenants {
@@ -211,7 +219,7 @@ GROUP BY tenant, provider, account_id, region, function_name`
 		return fmt.Errorf("cannot record the settlement of %s: %w", d.Format(time.DateOnly), err)
 	}
 	for tenant, p := range due {
-		if err := batch.Append(tenant, d, p.invocations, p.previous, version); err != nil {
+		if err := batch.Append(tenant, d, p.records, p.previous, version); err != nil {
 			return fmt.Errorf("cannot record the settlement of %s: %w", d.Format(time.DateOnly), err)
 		}
 	}

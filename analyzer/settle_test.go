@@ -2,6 +2,7 @@ package analyzer_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -124,4 +125,75 @@ func listRange(t *testing.T, r *analyzer.Reader, from, to time.Time) map[string]
 		out[f.FunctionName] = f
 	}
 	return out
+}
+
+// Settled windows give the percentiles day states give, and are read only
+// while their days hold the data they were built from.
+func TestSettledWindowsGiveDayPercentiles(t *testing.T) {
+	ctx := context.Background()
+	day0 := t0.Truncate(24 * time.Hour)
+	at := func(d, h int) time.Time { return day0.Add(time.Duration(d*24+h) * time.Hour) }
+	var recs []schemas.Invocation
+	for d := 0; d < 21; d++ {
+		for h := 0; h < 10; h++ {
+			x := rec("py", 0, duration(float64(d*10+h+1)))
+			x.Start = at(d, h)
+			recs = append(recs, x)
+		}
+	}
+	db := chtest.NewDatabase(t)
+	r := storeIn(t, db, recs)
+	from, to := at(0, 0), at(21, 0)
+	p50 := func() float64 { t.Helper(); return listRange(t, r, from, to)["py"].DurationP50Ms }
+	fromDays := p50()
+	if fromDays < 100 || fromDays > 111 {
+		t.Fatalf("p50 over day states = %.1f, exact 105.5", fromDays)
+	}
+
+	settler := r.NewSettler()
+	for i := 0; i < 2; i++ {
+		if _, err := settler.Run(ctx, at(22, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := p50(); math.Abs(got-fromDays) > 0.01*fromDays {
+		t.Errorf("p50 over windows = %.2f, over days %.2f: more than 1%% apart", got, fromDays)
+	}
+
+	// Proof that windows are read: a window planted over the first one.
+	plant := `INSERT INTO function_week (tenant, provider, platform, region, account_id, function_name, start_day,
+    duration_max, duration_quantiles, init_quantiles, version)
+SELECT 't1', 'aws', 'aws_lambda', 'us-east-1', '1', 'py', ?, maxIfState(toFloat64(1e6), toUInt8(1)),
+    quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)(toFloat64(1e6), toUInt8(number < 1000)),
+    quantilesTDigestIfState(0.5, 0.95, 0.99)(toFloat64(0), toUInt8(0)), ?
+FROM numbers(1000)`
+	if err := db.Conn.Exec(ctx, plant, from, uint64(time.Now().UnixNano())); err != nil {
+		t.Fatal(err)
+	}
+	if got := p50(); got < 1e5 {
+		t.Fatalf("p50 = %.1f with a planted window of 1e6 ms: windows are not read", got)
+	}
+
+	// Late data in the planted window's days: the days are no longer
+	// settled, so the window is not read until the job rebuilds it.
+	late := rec("py", 0, duration(1))
+	late.Start = at(3, 12)
+	if err := schemas.InsertInvocations(ctx, db.Conn, []schemas.Invocation{late}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p50(); got > 1e3 {
+		t.Errorf("p50 = %.1f after late data: a window of unsettled days was read", got)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := settler.Run(ctx, at(22, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := p50()
+	if err := db.Conn.Exec(ctx, "OPTIMIZE TABLE function_week FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	if want > 1e3 || math.Abs(p50()-want) > 1e-9 {
+		t.Errorf("p50 = %.1f after resettling: the rebuilt window must replace the planted one", want)
+	}
 }

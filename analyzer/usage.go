@@ -98,7 +98,9 @@ type usageSpec struct {
 	grain grain
 }
 
-// grain is a level of the storage: whole days, hours or minutes, or raw rows.
+// grain is a level of the storage: whole days, hours or minutes, or raw
+// rows; and settled 7-day windows of latency states (windows.go), which a
+// query reads only where they are valid, never by pieces.
 type grain int
 
 const (
@@ -106,25 +108,28 @@ const (
 	grainHour
 	grainMinute
 	grainRaw
+	grainWeek grain = -1
 )
 
 // units are the lengths of the rollup levels.
 var units = map[grain]time.Duration{grainDay: 24 * time.Hour, grainHour: time.Hour, grainMinute: time.Minute}
 
-// rollups names the tables that hold the same aggregates per day, hour and
-// minute, and their time columns; "" when a level has no table.
-type rollups struct{ day, hour, minute string }
+// rollups names the tables that hold the same aggregates per window, day,
+// hour and minute, and their time columns; "" when a level has no table.
+type rollups struct{ week, day, hour, minute string }
 
 var (
 	usageRollups = rollups{day: "function_usage_day", hour: "function_usage_hour", minute: "function_usage_minute"}
 	// Latency states have no minute table (t-digest states per minute cost
 	// too much at ingest): percentiles are read over whole hours.
-	quantileRollups = rollups{day: "function_day", hour: "function_hour"}
+	quantileRollups = rollups{week: "function_week FINAL", day: "function_day", hour: "function_hour"}
 )
 
 // table returns the table and time column of a level.
 func (r rollups) table(g grain) (string, string) {
 	switch {
+	case g == grainWeek && r.week != "":
+		return r.week, "start_day"
 	case g == grainDay && r.day != "":
 		return r.day, "day"
 	case g == grainHour && r.hour != "":
@@ -181,7 +186,7 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 	for i, m := range usageMeasures {
 		rollup[i], raw[i], outer[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i), fmt.Sprintf("sum(m%d)", i)
 	}
-	q, args := tiered(f, dims, usageRollups, rollup, raw, outer, spec.grain)
+	q, args := tiered(f, dims, usageRollups, rollup, raw, outer, pieces(f.From, f.To, spec.grain))
 	var out []usageRow
 	var row usageRow
 	k := &row.usageKey
@@ -235,17 +240,18 @@ func withoutTime(m map[keyAt]uint64) map[keyAt]uint64 {
 const maxRows = 200_000
 
 // tiered builds "SELECT dims, outer FROM (pieces UNION ALL) GROUP BY dims".
-// Each piece reads one plain time range from one level: whole days from the
-// day rollup, whole hours left at either end from the hour rollup, whole
-// minutes left from the minute rollup (raw rows for seconds, and for levels
-// a table set lacks), never coarser than g. So a 30-day range reads about 30
+// Each piece reads one plain time range from one level (see pieces): whole
+// days from the day rollup, whole hours left at either end from the hour
+// rollup, whole minutes left from the minute rollup (raw rows for seconds,
+// and for levels a table set lacks). A window piece reads the windows
+// starting every 7 days from its start. So a 30-day range reads about 30
 // rollup rows per function plus the edge hours and minutes, and counts are
 // exact for ranges at minute resolution (Filter.truncated). One plain
 // range per subquery because ClickHouse 18.16 prunes partitions for
 // "t >= a AND t < b" but not through an OR of ranges. Dimensions are
 // aliased d0, d1...: an alias named like a column would shadow it in WHERE
 // ("” AS function_version" would defeat a version filter).
-func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string, g grain) (string, []any) {
+func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string, ps []piece) (string, []any) {
 	where, whereArgs := f.where()
 	aliases := make([]string, len(dims))
 	for i := range dims {
@@ -254,7 +260,7 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 	group := strings.Join(aliases, ", ")
 	var parts []string
 	var args []any
-	for _, p := range pieces(f.From, f.To, g) {
+	for _, p := range ps {
 		table, tcol := tables.table(p.level)
 		cols := rollup
 		if table == "invocations" {
@@ -264,8 +270,12 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 		for i, d := range dims {
 			sel[i] = strings.ReplaceAll(d, "{t}", tcol) + " AS " + aliases[i]
 		}
-		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s WHERE %s AND %s >= ? AND %s < ? GROUP BY %s",
-			strings.Join(sel, ", "), strings.Join(cols, ", "), table, where, tcol, tcol, group))
+		stride := ""
+		if p.level == grainWeek {
+			stride = fmt.Sprintf(" AND toUInt32(%s) %% %d = %d", tcol, int64(week.Seconds()), p.from.Unix()%int64(week.Seconds()))
+		}
+		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s WHERE %s AND %s >= ? AND %s < ?%s GROUP BY %s",
+			strings.Join(sel, ", "), strings.Join(cols, ", "), table, where, tcol, tcol, stride, group))
 		args = append(append(args, whereArgs...), p.from, p.to)
 	}
 	q := fmt.Sprintf("SELECT %s, %s FROM (%s\n) GROUP BY %s LIMIT ?",

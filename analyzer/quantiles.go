@@ -96,11 +96,10 @@ func (r *Reader) quantilePieces(ctx context.Context, f Filter, spec usageSpec) (
 		return pieces(from, to, g), nil // windows span days a time key tells apart
 	}
 	f.From, f.To = from, to
-	settled, err := r.settledSpan(ctx, f)
+	w, err := r.windowSpan(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	w := windowSpan(settled)
 	if w.empty() {
 		return pieces(from, to, g), nil
 	}

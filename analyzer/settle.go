@@ -133,49 +133,54 @@ type Settler struct {
 // NewSettler returns the job's state; the first run only observes.
 func (r *Reader) NewSettler() *Settler { return &Settler{r: r} }
 
+// Settled counts what a run of the coldstarts job settled.
+type Settled struct{ Days, Weeks int }
+
 // Run settles every day within SettleHorizon before now's day whose
 // records (or the day before's) differ from its settlement and did not
-// change since the previous run, after rewriting the complete windows that
-// hold those days. It returns the days settled.
-func (s *Settler) Run(ctx context.Context, now time.Time) (int, error) {
+// change since the previous run, and builds the windows of latency states
+// whose days did the same (windows.go).
+func (s *Settler) Run(ctx context.Context, now time.Time) (Settled, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	today := now.UTC().Truncate(day)
 	from := today.Add(-SettleHorizon)
 	current, err := s.r.dayRecords(ctx, "", from.Add(-day), today)
 	if err != nil {
-		return 0, err
+		return Settled{}, err
 	}
 	marks, err := s.r.settlements(ctx, "", from, today)
 	if err != nil {
-		return 0, err
+		return Settled{}, err
 	}
 	seen := s.seen
 	s.seen = current
 	if seen == nil {
-		return 0, nil // nothing is known to be quiet yet
+		return Settled{}, nil // nothing is known to be quiet yet
 	}
-	tenants := map[string]bool{}
-	for k := range current {
-		tenants[k.tenant] = true
-	}
-	var days []time.Time
-	dues := map[time.Time]map[string]dayPair{}
+	var done Settled
+	tenants := tenantsOf(current)
 	for d := from; d.Before(today); d = d.Add(day) {
-		if due := dueTenants(d, tenants, current, seen, marks); len(due) > 0 {
-			days, dues[d] = append(days, d), due
+		due := dueTenants(d, tenants, current, seen, marks)
+		if len(due) == 0 {
+			continue
 		}
-	}
-	// Windows first: a settlement vouches for the windows of its day.
-	if err := s.r.buildWindows(ctx, windowsOf(days, today)); err != nil {
-		return 0, err
-	}
-	for i, d := range days {
-		if err := s.settle(ctx, d, dues[d]); err != nil {
-			return i, err
+		if err := s.settle(ctx, d, due); err != nil {
+			return done, err
 		}
+		done.Days++
 	}
-	return len(days), nil
+	done.Weeks, err = s.settleWindows(ctx, from, today, current, seen)
+	return done, err
+}
+
+// tenantsOf lists the tenants of records per day.
+func tenantsOf(records map[tenantDay]uint64) map[string]bool {
+	out := map[string]bool{}
+	for k := range records {
+		out[k.tenant] = true
+	}
+	return out
 }
 
 // dueTenants are the tenants whose day d changed since its settlement and

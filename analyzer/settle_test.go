@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faascope/faascope/analyzer"
+	"github.com/faascope/faascope/internal/chclient"
 	"github.com/faascope/faascope/internal/chtest"
 	"github.com/faascope/faascope/schemas"
 )
@@ -75,14 +76,14 @@ func TestSettledColdStartsEqualInference(t *testing.T) {
 	check("before settling")
 
 	settler, now := r.NewSettler(), at(8, 0, 0)
-	if n, err := settler.Run(context.Background(), now); err != nil || n != 0 {
-		t.Fatalf("first run settled %d days (%v): it must only observe", n, err)
+	if n, err := settler.Run(context.Background(), now); err != nil || n != (analyzer.Settled{}) {
+		t.Fatalf("first run settled %+v (%v): it must only observe", n, err)
 	}
-	if n, err := settler.Run(context.Background(), now); err != nil || n == 0 {
-		t.Fatalf("second run settled %d days (%v)", n, err)
+	if n, err := settler.Run(context.Background(), now); err != nil || n.Days == 0 {
+		t.Fatalf("second run settled %+v (%v)", n, err)
 	}
-	if n, err := settler.Run(context.Background(), now); err != nil || n != 0 {
-		t.Fatalf("a run without new data settled %d days (%v)", n, err)
+	if n, err := settler.Run(context.Background(), now); err != nil || n != (analyzer.Settled{}) {
+		t.Fatalf("a run without new data settled %+v (%v)", n, err)
 	}
 	check("settled")
 
@@ -127,14 +128,13 @@ func listRange(t *testing.T, r *analyzer.Reader, from, to time.Time) map[string]
 	return out
 }
 
-// Settled windows give the percentiles day states give, and are read only
-// while their days hold the data they were built from.
-func TestSettledWindowsGiveDayPercentiles(t *testing.T) {
-	ctx := context.Background()
+// spreadDurations stores 10 invocations of "py" a day on days 0..days-1
+// (from t0's midnight), the durations of day d running 10d+1 .. 10d+10 ms.
+func spreadDurations(t *testing.T, days int) (*chclient.Client, *analyzer.Reader, func(d, h int) time.Time) {
 	day0 := t0.Truncate(24 * time.Hour)
 	at := func(d, h int) time.Time { return day0.Add(time.Duration(d*24+h) * time.Hour) }
 	var recs []schemas.Invocation
-	for d := 0; d < 21; d++ {
+	for d := 0; d < days; d++ {
 		for h := 0; h < 10; h++ {
 			x := rec("py", 0, duration(float64(d*10+h+1)))
 			x.Start = at(d, h)
@@ -142,7 +142,29 @@ func TestSettledWindowsGiveDayPercentiles(t *testing.T) {
 		}
 	}
 	db := chtest.NewDatabase(t)
-	r := storeIn(t, db, recs)
+	return db, storeIn(t, db, recs), at
+}
+
+// settleTwice runs the job twice at now (a first run only observes) and
+// sums what the runs settled.
+func settleTwice(t *testing.T, s *analyzer.Settler, now time.Time) analyzer.Settled {
+	t.Helper()
+	var sum analyzer.Settled
+	for i := 0; i < 2; i++ {
+		n, err := s.Run(context.Background(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.Days, sum.Weeks = sum.Days+n.Days, sum.Weeks+n.Weeks
+	}
+	return sum
+}
+
+// Settled windows give the percentiles day states give, and are read only
+// while their days hold the data they were built from.
+func TestSettledWindowsGiveDayPercentiles(t *testing.T) {
+	ctx := context.Background()
+	db, r, at := spreadDurations(t, 21)
 	from, to := at(0, 0), at(21, 0)
 	p50 := func() float64 { t.Helper(); return listRange(t, r, from, to)["py"].DurationP50Ms }
 	fromDays := p50()
@@ -151,10 +173,8 @@ func TestSettledWindowsGiveDayPercentiles(t *testing.T) {
 	}
 
 	settler := r.NewSettler()
-	for i := 0; i < 2; i++ {
-		if _, err := settler.Run(ctx, at(22, 0)); err != nil {
-			t.Fatal(err)
-		}
+	if n := settleTwice(t, settler, at(22, 0)); n.Weeks != 22 {
+		t.Errorf("settled %+v: want the 22 complete windows holding days 0..20", n)
 	}
 	if got := p50(); math.Abs(got-fromDays) > 0.01*fromDays {
 		t.Errorf("p50 over windows = %.2f, over days %.2f: more than 1%% apart", got, fromDays)
@@ -184,10 +204,8 @@ FROM numbers(1000)`
 	if got := p50(); got > 1e3 {
 		t.Errorf("p50 = %.1f after late data: a window of unsettled days was read", got)
 	}
-	for i := 0; i < 2; i++ {
-		if _, err := settler.Run(ctx, at(22, 0)); err != nil {
-			t.Fatal(err)
-		}
+	if n := settleTwice(t, settler, at(22, 0)); n.Weeks != 7 {
+		t.Errorf("late data on day 3: settled %+v, want the 7 windows holding day 3", n)
 	}
 	want := p50()
 	if err := db.Conn.Exec(ctx, "OPTIMIZE TABLE function_week FINAL"); err != nil {
@@ -195,5 +213,21 @@ FROM numbers(1000)`
 	}
 	if want > 1e3 || math.Abs(p50()-want) > 1e-9 {
 		t.Errorf("p50 = %.1f after resettling: the rebuilt window must replace the planted one", want)
+	}
+}
+
+// A window is built once it is complete, even when its last days have no
+// data and so are never settled themselves.
+func TestWindowsOfQuietDaysAreBuilt(t *testing.T) {
+	_, r, at := spreadDurations(t, 3)
+	settler := r.NewSettler()
+	if n := settleTwice(t, settler, at(4, 0)); n != (analyzer.Settled{Days: 4, Weeks: 4}) {
+		t.Errorf("day 4: settled %+v, want days 0..3 and the 4 complete windows (starting on days -6..-3)", n)
+	}
+	if n := settleTwice(t, settler, at(9, 0)); n != (analyzer.Settled{Weeks: 5}) {
+		t.Errorf("day 9: settled %+v, want the 5 windows completed since (starting on days -2..2)", n)
+	}
+	if got := listRange(t, r, at(0, 0), at(9, 0))["py"].DurationP50Ms; got < 14 || got > 17 {
+		t.Errorf("p50 = %.1f over windows, exact 15.5", got)
 	}
 }

@@ -10,9 +10,9 @@ import (
 // function and day (function_day); function_week holds the merge of each
 // rolling 7-day window, one per start day, so a run of whole days reads
 // consecutive windows and at most six single days. The coldstarts job
-// rewrites a day's complete windows before it records the day's settlement,
-// and a query reads a window only when its seven days are validly settled
-// (settledSpan): the window then holds exactly their data.
+// builds a window once its days are quiet and records what the days held
+// (settled_weeks); a query reads a window only while its days still hold
+// that, so the answer is the one the day states give.
 
 // week is the length of a window.
 const week = 7 * day
@@ -21,20 +21,103 @@ const week = 7 * day
 // t-digest state per function and window.
 const windowChunk = 7
 
-// windowsOf lists, in order and once each, the start days of the complete
-// windows (ending by today) that hold one of days.
-func windowsOf(days []time.Time, today time.Time) []time.Time {
-	seen := map[time.Time]bool{}
-	var out []time.Time
-	for _, d := range days {
-		for s := d.Add(-week + day); !s.After(d); s = s.Add(day) {
-			if !s.Add(week).After(today) && !seen[s] {
-				seen[s] = true
-				out = append(out, s)
+// weekRecords sums a tenant's records over the window starting on s.
+func weekRecords(records map[tenantDay]uint64, tenant string, s time.Time) uint64 {
+	var n uint64
+	for d := s; d.Before(s.Add(week)); d = d.Add(day) {
+		n += records[keyOfDay(tenant, d)]
+	}
+	return n
+}
+
+// windowMarks reads the latest settlement of each window starting in
+// [from, to): the records its days held when it was built.
+func (r *Reader) windowMarks(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
+	q := `SELECT tenant, toDateTime(start_day, 'UTC'), argMax(records, version)
+FROM settled_weeks WHERE (? = '' OR tenant = ?) AND start_day >= toDate(?) AND start_day < toDate(?)
+GROUP BY tenant, start_day LIMIT ?`
+	out := map[tenantDay]uint64{}
+	var t string
+	var d time.Time
+	var n uint64
+	err := r.each(ctx, "settled weeks", q, []any{tenant, tenant, from, to, maxRows + 1},
+		[]any{&t, &d, &n}, func() { out[keyOfDay(t, d)] = n })
+	return out, err
+}
+
+// windowSpan is the longest run of consecutive valid windows of f's whole
+// days (f's range is whole days): [first start, last start + 7 days), empty
+// when no window is valid. A window is valid when its days hold the records
+// they held when it was built, or none.
+func (r *Reader) windowSpan(ctx context.Context, f Filter) (span, error) {
+	if f.To.Sub(f.From) < week {
+		return span{}, nil
+	}
+	current, err := r.dayRecords(ctx, f.Tenant, f.From, f.To)
+	if err != nil {
+		return span{}, err
+	}
+	marks, err := r.windowMarks(ctx, f.Tenant, f.From, f.To.Add(-week+day))
+	if err != nil {
+		return span{}, err
+	}
+	valid := func(s time.Time) bool {
+		n := weekRecords(current, f.Tenant, s)
+		m, ok := marks[keyOfDay(f.Tenant, s)]
+		return n == 0 || (ok && m == n)
+	}
+	var best span
+	for first := f.From; first.Before(f.From.Add(week)); first = first.Add(day) {
+		run := span{first, first}
+		for s := first; !s.Add(week).After(f.To); s = s.Add(week) {
+			if !valid(s) {
+				run = span{s.Add(week), s.Add(week)}
+				continue
+			}
+			run.to = s.Add(week)
+			if run.to.Sub(run.from) > best.to.Sub(best.from) {
+				best = run
 			}
 		}
 	}
-	return out
+	return best, nil
+}
+
+// settleWindows builds every complete window in [from, today) whose days
+// changed since it was built and were quiet since the previous run, then
+// records what the days held; current and seen are the records per tenant
+// and day now and at the previous run. It returns the windows built.
+func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, current, seen map[tenantDay]uint64) (int, error) {
+	marks, err := s.r.windowMarks(ctx, "", from, today)
+	if err != nil {
+		return 0, err
+	}
+	tenants := tenantsOf(current)
+	var starts []time.Time
+	var due []settledWeek
+	for w := from; !w.Add(week).After(today); w = w.Add(day) {
+		n := len(due)
+		for t := range tenants {
+			now := weekRecords(current, t, w)
+			if m, ok := marks[keyOfDay(t, w)]; now != 0 && weekRecords(seen, t, w) == now && (!ok || m != now) {
+				due = append(due, settledWeek{t, w, now})
+			}
+		}
+		if len(due) > n {
+			starts = append(starts, w)
+		}
+	}
+	if err := s.r.buildWindows(ctx, starts); err != nil {
+		return 0, err
+	}
+	return len(starts), s.r.recordWindows(ctx, due)
+}
+
+// settledWeek is a tenant's window with the records its days held.
+type settledWeek struct {
+	tenant  string
+	start   time.Time
+	records uint64
 }
 
 // buildWindows rewrites the windows starting on starts (ascending) for
@@ -69,9 +152,23 @@ GROUP BY tenant, provider, platform, region, account_id, function_name, start_da
 	return nil
 }
 
-// windowSpan is the longest run of whole windows at the start of the
-// settled span s: [s.from, s.from+k weeks); empty under one week.
-func windowSpan(s span) span {
-	weeks := s.to.Sub(s.from) / week
-	return span{s.from, s.from.Add(weeks * week)}
+// recordWindows records the settlement of built windows.
+func (r *Reader) recordWindows(ctx context.Context, weeks []settledWeek) error {
+	if len(weeks) == 0 {
+		return nil
+	}
+	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO settled_weeks (tenant, start_day, records, version)")
+	if err != nil {
+		return fmt.Errorf("cannot record settled weeks: %w", err)
+	}
+	version := uint64(time.Now().UnixNano())
+	for _, w := range weeks {
+		if err := batch.Append(w.tenant, w.start, w.records, version); err != nil {
+			return fmt.Errorf("cannot record settled weeks: %w", err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("cannot record settled weeks: %w", err)
+	}
+	return nil
 }

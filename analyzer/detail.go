@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -22,20 +21,21 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
-	// Percentiles do not depend on the rest: read them meanwhile.
+	// Percentiles do not depend on the rest: read them meanwhile. The
+	// account-less rows of the same name are read too, so orphans can join.
 	var stats map[keyAt]durationStats
-	var statsErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		stats, statsErr = r.quantiles(ctx, f.ForFunction(k), usageSpec{function: true})
-	}()
-	// The account-less rows of the same name are read too, so orphans can join.
+	var rows []usageRow
+	var inferred map[keyAt]uint64
 	wide := f.ForFunction(k)
 	wide.Account = ""
-	rows, inferred, err := r.usageAndInferred(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, timeKey: monthKey})
-	<-done
-	if err = errors.Join(err, statsErr); err != nil {
+	err := concurrently(func() (err error) {
+		stats, err = r.quantiles(ctx, f.ForFunction(k), usageSpec{function: true})
+		return err
+	}, func() (err error) {
+		rows, inferred, err = r.usageAndInferred(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, timeKey: monthKey})
+		return err
+	})
+	if err != nil {
 		return FunctionDetail{}, err
 	}
 	d, err := r.assembleDetail(k, rows, inferred[keyAt{FunctionKey: k}], f.To.Sub(f.From))

@@ -70,7 +70,17 @@ func (r *Reader) Functions(ctx context.Context, f Filter, o ListOptions) (Functi
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
-	aggs, err := r.functionAggs(ctx, f)
+	var aggs map[FunctionKey]*funcAgg
+	var ps []piece // where the page's percentiles are read from: it depends on the range only
+	err := concurrently(func() (err error) {
+		aggs, err = r.functionAggs(ctx, f)
+		return err
+	}, func() (err error) {
+		if !o.NoPercentiles {
+			ps, err = r.quantilePieces(ctx, f, usageSpec{function: true})
+		}
+		return err
+	})
 	if err != nil {
 		return FunctionList{}, err
 	}
@@ -78,7 +88,7 @@ func (r *Reader) Functions(ctx context.Context, f Filter, o ListOptions) (Functi
 	if o.NoPercentiles {
 		return list, nil
 	}
-	return list, r.addPercentiles(ctx, f, list.Functions)
+	return list, r.addPercentiles(ctx, f, list.Functions, ps)
 }
 
 // functionAggs sums usage, inferred cold starts and list-price cost per function.
@@ -257,9 +267,10 @@ func sortLess(key string) func(a, b *FunctionSummary) int {
 	}
 }
 
-// addPercentiles fills duration percentiles for one page of functions: the
-// t-digest merge is the costly part of a list, so only shown rows pay it.
-func (r *Reader) addPercentiles(ctx context.Context, f Filter, rows []FunctionSummary) error {
+// addPercentiles fills duration percentiles for one page of functions, read
+// from ps (quantilePieces): the t-digest merge is the costly part of a list,
+// so only shown rows pay it.
+func (r *Reader) addPercentiles(ctx context.Context, f Filter, rows []FunctionSummary, ps []piece) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -267,7 +278,8 @@ func (r *Reader) addPercentiles(ctx context.Context, f Filter, rows []FunctionSu
 	for _, s := range rows {
 		f.names = append(f.names, s.FunctionName)
 	}
-	stats, err := r.quantiles(ctx, f, usageSpec{function: true})
+	spec := usageSpec{function: true}
+	stats, err := r.quantilesOver(ctx, f, spec.ids(), spec, ps)
 	if err != nil {
 		return err
 	}

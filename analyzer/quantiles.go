@@ -44,26 +44,36 @@ var quantileOuter = []string{
 // other dimensions of spec are ignored) and per time key. function_hour has no version column, so a version filter
 // reads raw rows for the whole range.
 func (r *Reader) quantiles(ctx context.Context, f Filter, spec usageSpec) (map[keyAt]durationStats, error) {
-	ids := [4]string{"''", "''", "''", "''"}
-	if spec.function {
-		ids = [4]string{"provider", "account_id", "region", "function_name"}
+	return r.quantilesBy(ctx, f, spec.ids(), spec)
+}
+
+// ids are the FunctionKey expressions of quantilesBy for spec: the
+// function's identity, or none.
+func (s usageSpec) ids() [4]string {
+	if s.function {
+		return [4]string{"provider", "account_id", "region", "function_name"}
 	}
-	return r.quantilesBy(ctx, f, ids, spec)
+	return [4]string{"''", "''", "''", "''"}
 }
 
 // quantilesBy is quantiles grouped by ids, the expressions of the
 // FunctionKey fields (provider, account, region, function; an empty string literal for a
 // field not grouped by), so that alert rules can group by any of them.
 func (r *Reader) quantilesBy(ctx context.Context, f Filter, ids [4]string, spec usageSpec) (map[keyAt]durationStats, error) {
+	ps, err := r.quantilePieces(ctx, f, spec)
+	if err != nil {
+		return nil, err
+	}
+	return r.quantilesOver(ctx, f, ids, spec, ps)
+}
+
+// quantilesOver is quantilesBy over the pieces quantilePieces gave for f's range.
+func (r *Reader) quantilesOver(ctx context.Context, f Filter, ids [4]string, spec usageSpec, ps []piece) (map[keyAt]durationStats, error) {
 	dims := append(ids[:], spec.timeDim())
 	rollup := make([]string, len(quantileMeasures))
 	raw := make([]string, len(quantileMeasures))
 	for i, m := range quantileMeasures {
 		rollup[i], raw[i] = m.rollup+" AS q"+strconv.Itoa(i), m.raw+" AS q"+strconv.Itoa(i)
-	}
-	ps, err := r.quantilePieces(ctx, f, spec)
-	if err != nil {
-		return nil, err
 	}
 	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, ps)
 	out := map[keyAt]durationStats{}
@@ -71,7 +81,7 @@ func (r *Reader) quantilesBy(ctx context.Context, f Filter, ids [4]string, spec 
 	var d, init []float64
 	var maxMs float64
 	dest := []any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.TimeKey, &d, &maxMs, &init}
-	err = r.each(ctx, "duration quantiles", q, append(args, maxRows+1), dest, func() { out[k] = statsOf(d, maxMs, init) })
+	err := r.each(ctx, "duration quantiles", q, append(args, maxRows+1), dest, func() { out[k] = statsOf(d, maxMs, init) })
 	return out, err
 }
 
@@ -96,15 +106,7 @@ func (r *Reader) quantilePieces(ctx context.Context, f Filter, spec usageSpec) (
 		return pieces(from, to, g), nil // windows span days a time key tells apart
 	}
 	f.From, f.To = from, to
-	w, err := r.windowSpan(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	if w.empty() {
-		return pieces(from, to, g), nil
-	}
-	ps := append(pieces(from, w.from, g), piece{grainWeek, w.from, w.to})
-	return append(ps, pieces(w.to, to, g)...), nil
+	return r.windowPieces(ctx, f)
 }
 
 func statsOf(d []float64, maxMs float64, init []float64) durationStats {

@@ -134,7 +134,7 @@ type Settler struct {
 func (r *Reader) NewSettler() *Settler { return &Settler{r: r} }
 
 // Settled counts what a run of the coldstarts job settled.
-type Settled struct{ Days, Weeks int }
+type Settled struct{ Days, Windows int }
 
 // Run settles every day within SettleHorizon before now's day whose
 // records (or the day before's) differ from its settlement and did not
@@ -170,7 +170,7 @@ func (s *Settler) Run(ctx context.Context, now time.Time) (Settled, error) {
 		}
 		done.Days++
 	}
-	done.Weeks, err = s.settleWindows(ctx, from, today, current, seen)
+	done.Windows, err = s.settleWindows(ctx, from, today, current, seen)
 	return done, err
 }
 

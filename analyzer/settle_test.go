@@ -155,7 +155,7 @@ func settleTwice(t *testing.T, s *analyzer.Settler, now time.Time) analyzer.Sett
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum.Days, sum.Weeks = sum.Days+n.Days, sum.Weeks+n.Weeks
+		sum.Days, sum.Windows = sum.Days+n.Days, sum.Windows+n.Windows
 	}
 	return sum
 }
@@ -164,54 +164,63 @@ func settleTwice(t *testing.T, s *analyzer.Settler, now time.Time) analyzer.Sett
 // while their days hold the data they were built from.
 func TestSettledWindowsGiveDayPercentiles(t *testing.T) {
 	ctx := context.Background()
-	db, r, at := spreadDurations(t, 21)
-	from, to := at(0, 0), at(21, 0)
-	p50 := func() float64 { t.Helper(); return listRange(t, r, from, to)["py"].DurationP50Ms }
-	fromDays := p50()
-	if fromDays < 100 || fromDays > 111 {
-		t.Fatalf("p50 over day states = %.1f, exact 105.5", fromDays)
+	db, r, at := spreadDurations(t, 35)
+	ranges := [][2]int{{0, 35}, {3, 33}, {0, 21}, {2, 12}} // 28+7 days, 28+2, 3x7, 7+3
+	p50 := func(rg [2]int) float64 {
+		t.Helper()
+		return listRange(t, r, at(rg[0], 0), at(rg[1], 0))["py"].DurationP50Ms
+	}
+	fromDays := map[[2]int]float64{}
+	for _, rg := range ranges {
+		fromDays[rg] = p50(rg)
+		if exact := float64(rg[0]+rg[1]) * 5; math.Abs(fromDays[rg]-exact) > 0.05*exact {
+			t.Fatalf("days %v: p50 over day states = %.1f, exact %.1f", rg, fromDays[rg], exact)
+		}
 	}
 
 	settler := r.NewSettler()
-	if n := settleTwice(t, settler, at(22, 0)); n.Weeks != 22 {
-		t.Errorf("settled %+v: want the 22 complete windows holding days 0..20", n)
+	if n := settleTwice(t, settler, at(36, 0)); n.Windows != 72 {
+		t.Errorf("settled %+v: want the 36 + 36 complete windows of 7 and 28 days holding days 0..34", n)
 	}
-	if got := p50(); math.Abs(got-fromDays) > 0.01*fromDays {
-		t.Errorf("p50 over windows = %.2f, over days %.2f: more than 1%% apart", got, fromDays)
+	for _, rg := range ranges {
+		if got := p50(rg); math.Abs(got-fromDays[rg]) > 0.01*fromDays[rg] {
+			t.Errorf("days %v: p50 over windows = %.2f, over days %.2f: more than 1%% apart", rg, got, fromDays[rg])
+		}
 	}
 
-	// Proof that windows are read: a window planted over the first one.
-	plant := `INSERT INTO function_week (tenant, provider, platform, region, account_id, function_name, start_day,
-    duration_max, duration_quantiles, init_quantiles, version)
-SELECT 't1', 'aws', 'aws_lambda', 'us-east-1', '1', 'py', ?, maxIfState(toFloat64(1e6), toUInt8(1)),
+	// Proof that windows are read: a 28-day window planted over days 7..34
+	// (the range's cover is days 0..6 and 7..34).
+	plant := `INSERT INTO function_windows (tenant, provider, platform, region, account_id, function_name, span_days,
+    start_day, duration_max, duration_quantiles, init_quantiles, version)
+SELECT 't1', 'aws', 'aws_lambda', 'us-east-1', '1', 'py', 28, ?, maxIfState(toFloat64(1e6), toUInt8(1)),
     quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)(toFloat64(1e6), toUInt8(number < 1000)),
     quantilesTDigestIfState(0.5, 0.95, 0.99)(toFloat64(0), toUInt8(0)), ?
 FROM numbers(1000)`
-	if err := db.Conn.Exec(ctx, plant, from, uint64(time.Now().UnixNano())); err != nil {
+	if err := db.Conn.Exec(ctx, plant, at(7, 0), uint64(time.Now().UnixNano())); err != nil {
 		t.Fatal(err)
 	}
-	if got := p50(); got < 1e5 {
+	if got := p50(ranges[0]); got < 1e5 {
 		t.Fatalf("p50 = %.1f with a planted window of 1e6 ms: windows are not read", got)
 	}
 
-	// Late data in the planted window's days: the days are no longer
-	// settled, so the window is not read until the job rebuilds it.
+	// Late data in the planted window's days: the windows holding them are
+	// not read until the job rebuilds them.
 	late := rec("py", 0, duration(1))
-	late.Start = at(3, 12)
+	late.Start = at(10, 12)
 	if err := schemas.InsertInvocations(ctx, db.Conn, []schemas.Invocation{late}); err != nil {
 		t.Fatal(err)
 	}
-	if got := p50(); got > 1e3 {
+	if got := p50(ranges[0]); got > 1e3 {
 		t.Errorf("p50 = %.1f after late data: a window of unsettled days was read", got)
 	}
-	if n := settleTwice(t, settler, at(22, 0)); n.Weeks != 7 {
-		t.Errorf("late data on day 3: settled %+v, want the 7 windows holding day 3", n)
+	if n := settleTwice(t, settler, at(36, 0)); n.Windows != 33 {
+		t.Errorf("late data on day 10: settled %+v, want the 7 + 26 complete windows holding day 10", n)
 	}
-	want := p50()
-	if err := db.Conn.Exec(ctx, "OPTIMIZE TABLE function_week FINAL"); err != nil {
+	want := p50(ranges[0])
+	if err := db.Conn.Exec(ctx, "OPTIMIZE TABLE function_windows FINAL"); err != nil {
 		t.Fatal(err)
 	}
-	if want > 1e3 || math.Abs(p50()-want) > 1e-9 {
+	if want > 1e3 || math.Abs(p50(ranges[0])-want) > 1e-9 {
 		t.Errorf("p50 = %.1f after resettling: the rebuilt window must replace the planted one", want)
 	}
 }
@@ -221,11 +230,11 @@ FROM numbers(1000)`
 func TestWindowsOfQuietDaysAreBuilt(t *testing.T) {
 	_, r, at := spreadDurations(t, 3)
 	settler := r.NewSettler()
-	if n := settleTwice(t, settler, at(4, 0)); n != (analyzer.Settled{Days: 4, Weeks: 4}) {
-		t.Errorf("day 4: settled %+v, want days 0..3 and the 4 complete windows (starting on days -6..-3)", n)
+	if n := settleTwice(t, settler, at(4, 0)); n != (analyzer.Settled{Days: 4, Windows: 8}) {
+		t.Errorf("day 4: settled %+v, want days 0..3 and the 4 + 4 complete windows (of 7 days from days -6..-3, of 28 from -27..-24)", n)
 	}
-	if n := settleTwice(t, settler, at(9, 0)); n != (analyzer.Settled{Weeks: 5}) {
-		t.Errorf("day 9: settled %+v, want the 5 windows completed since (starting on days -2..2)", n)
+	if n := settleTwice(t, settler, at(9, 0)); n != (analyzer.Settled{Windows: 10}) {
+		t.Errorf("day 9: settled %+v, want the 5 + 5 windows completed since (of 7 days from days -2..2, of 28 from -23..-19)", n)
 	}
 	if got := listRange(t, r, at(0, 0), at(9, 0))["py"].DurationP50Ms; got < 14 || got > 17 {
 		t.Errorf("p50 = %.1f over windows, exact 15.5", got)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/faascope/faascope/billing"
@@ -99,8 +100,8 @@ type usageSpec struct {
 }
 
 // grain is a level of the storage: whole days, hours or minutes, or raw
-// rows; and settled 7-day windows of latency states (windows.go), which a
-// query reads only where they are valid, never by pieces.
+// rows; and settled windows of latency states (windows.go), which a query
+// reads only where they are valid, never by pieces().
 type grain int
 
 const (
@@ -108,7 +109,7 @@ const (
 	grainHour
 	grainMinute
 	grainRaw
-	grainWeek grain = -1
+	grainWindow grain = -1
 )
 
 // units are the lengths of the rollup levels.
@@ -116,20 +117,25 @@ var units = map[grain]time.Duration{grainDay: 24 * time.Hour, grainHour: time.Ho
 
 // rollups names the tables that hold the same aggregates per window, day,
 // hour and minute, and their time columns; "" when a level has no table.
-type rollups struct{ week, day, hour, minute string }
+// prewhere: filter in PREWHERE, so that only the granules of the matching
+// functions have their (large) state columns read.
+type rollups struct {
+	window, day, hour, minute string
+	prewhere                  bool
+}
 
 var (
 	usageRollups = rollups{day: "function_usage_day", hour: "function_usage_hour", minute: "function_usage_minute"}
 	// Latency states have no minute table (t-digest states per minute cost
 	// too much at ingest): percentiles are read over whole hours.
-	quantileRollups = rollups{week: "function_week FINAL", day: "function_day", hour: "function_hour"}
+	quantileRollups = rollups{window: "function_windows FINAL", day: "function_day", hour: "function_hour", prewhere: true}
 )
 
 // table returns the table and time column of a level.
 func (r rollups) table(g grain) (string, string) {
 	switch {
-	case g == grainWeek && r.week != "":
-		return r.week, "start_day"
+	case g == grainWindow && r.window != "":
+		return r.window, "start_day"
 	case g == grainDay && r.day != "":
 		return r.day, "day"
 	case g == grainHour && r.hour != "":
@@ -211,19 +217,34 @@ func (r *Reader) usageAndInferred(ctx context.Context, f Filter, spec usageSpec)
 	if !strings.Contains(timeKey, "{s}") {
 		timeKey = "" // calendar keys (month, day) are not needed per instance
 	}
+	var rows []usageRow
 	var inferred map[keyAt]uint64
-	var inferErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		inferred, inferErr = r.inferredColdStarts(ctx, f, timeKey)
-	}()
-	rows, err := r.usage(ctx, f, spec)
-	<-done
-	if err := errors.Join(err, inferErr); err != nil {
+	err := concurrently(func() (err error) {
+		inferred, err = r.inferredColdStarts(ctx, f, timeKey)
+		return err
+	}, func() (err error) {
+		rows, err = r.usage(ctx, f, spec)
+		return err
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return rows, inferred, nil
+}
+
+// concurrently runs fns at once and joins their errors.
+func concurrently(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // withoutTime sums keyed counts over their time keys.
@@ -243,8 +264,8 @@ const maxRows = 200_000
 // Each piece reads one plain time range from one level (see pieces): whole
 // days from the day rollup, whole hours left at either end from the hour
 // rollup, whole minutes left from the minute rollup (raw rows for seconds,
-// and for levels a table set lacks). A window piece reads the windows
-// starting every 7 days from its start. So a 30-day range reads about 30
+// and for levels a table set lacks). A window piece reads the windows of
+// its length starting on its start days. So a 30-day range reads about 30
 // rollup rows per function plus the edge hours and minutes, and counts are
 // exact for ranges at minute resolution (Filter.truncated). One plain
 // range per subquery because ClickHouse 18.16 prunes partitions for
@@ -270,23 +291,31 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 		for i, d := range dims {
 			sel[i] = strings.ReplaceAll(d, "{t}", tcol) + " AS " + aliases[i]
 		}
-		stride := ""
-		if p.level == grainWeek {
-			stride = fmt.Sprintf(" AND toUInt32(%s) %% %d = %d", tcol, int64(week.Seconds()), p.from.Unix()%int64(week.Seconds()))
+		filter := "WHERE"
+		if tables.prewhere && table != "invocations" {
+			filter = "PREWHERE"
 		}
-		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s WHERE %s AND %s >= ? AND %s < ?%s GROUP BY %s",
-			strings.Join(sel, ", "), strings.Join(cols, ", "), table, where, tcol, tcol, stride, group))
 		args = append(append(args, whereArgs...), p.from, p.to)
+		window := ""
+		if p.level == grainWindow {
+			window = fmt.Sprintf(" AND span_days = %d AND has(?, toUInt32(%s))", p.days, tcol)
+			args = append(args, p.starts)
+		}
+		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s %s %s AND %s >= ? AND %s < ?%s GROUP BY %s",
+			strings.Join(sel, ", "), strings.Join(cols, ", "), table, filter, where, tcol, tcol, window, group))
 	}
 	q := fmt.Sprintf("SELECT %s, %s FROM (%s\n) GROUP BY %s LIMIT ?",
 		group, strings.Join(outer, ", "), strings.Join(parts, "\n    UNION ALL"), group)
 	return q, args
 }
 
-// piece is one half-open time range read from one level.
+// piece is one half-open time range read from one level; for the window
+// level, the windows of days days starting on starts (unix seconds) in it.
 type piece struct {
 	level    grain
 	from, to time.Time
+	days     int
+	starts   []uint32
 }
 
 // pieces splits [from, to) into the whole units of the coarsest level
@@ -297,13 +326,13 @@ func pieces(from, to time.Time, coarsest grain) []piece {
 		return nil
 	}
 	if coarsest == grainRaw {
-		return []piece{{grainRaw, from, to}}
+		return []piece{{level: grainRaw, from: from, to: to}}
 	}
 	u0, u1 := ceilTo(from, units[coarsest]), to.Truncate(units[coarsest])
 	if !u0.Before(u1) {
 		return pieces(from, to, coarsest+1)
 	}
-	out := []piece{{coarsest, u0, u1}}
+	out := []piece{{level: coarsest, from: u0, to: u1}}
 	out = append(out, pieces(from, u0, coarsest+1)...)
 	return append(out, pieces(u1, to, coarsest+1)...)
 }

@@ -6,81 +6,119 @@ import (
 	"time"
 )
 
-// Settled weeks. A percentile over whole days merges one t-digest state per
-// function and day (function_day); function_week holds the merge of each
-// rolling 7-day window, one per start day, so a run of whole days reads
-// consecutive windows and at most six single days. The coldstarts job
-// builds a window once its days are quiet and records what the days held
-// (settled_weeks); a query reads a window only while its days still hold
-// that, so the answer is the one the day states give.
+// Settled windows. A percentile over whole days merges one t-digest state
+// per function and day (function_day); function_windows holds the merge of
+// rolling windows of 7 and 28 days, one per length and start day, so a run
+// of whole days merges a few windows and at most six single days. The
+// coldstarts job builds a window once its days are quiet and records what
+// the days held (settled_windows); a query reads a window only while its
+// days still hold that, so the answer is the one the day states give.
 
-// week is the length of a window.
-const week = 7 * day
+// windowLengths are the window lengths in days.
+var windowLengths = []int{28, 7}
 
-// windowChunk bounds the windows one INSERT builds: its GROUP BY holds a
-// t-digest state per function and window.
+// windowChunk bounds the windows of a length one INSERT builds: its GROUP
+// BY holds a t-digest state per function and window.
 const windowChunk = 7
 
-// weekRecords sums a tenant's records over the window starting on s.
-func weekRecords(records map[tenantDay]uint64, tenant string, s time.Time) uint64 {
-	var n uint64
-	for d := s; d.Before(s.Add(week)); d = d.Add(day) {
-		n += records[keyOfDay(tenant, d)]
+// windowKey is a tenant's window: its length in days and its first day.
+type windowKey struct {
+	tenant string
+	days   int
+	start  int64 // unix seconds of its first midnight (UTC)
+}
+
+func keyOfWindow(tenant string, days int, start time.Time) windowKey {
+	return windowKey{tenant, days, start.Unix()}
+}
+
+// windowRecords sums a tenant's records over the window of n days from s.
+func windowRecords(records map[tenantDay]uint64, tenant string, n int, s time.Time) uint64 {
+	var sum uint64
+	for i := 0; i < n; i++ {
+		sum += records[keyOfDay(tenant, s.Add(time.Duration(i)*day))]
 	}
-	return n
+	return sum
 }
 
 // windowMarks reads the latest settlement of each window starting in
 // [from, to): the records its days held when it was built.
-func (r *Reader) windowMarks(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
-	q := `SELECT tenant, toDateTime(start_day, 'UTC'), argMax(records, version)
-FROM settled_weeks WHERE (? = '' OR tenant = ?) AND start_day >= toDate(?) AND start_day < toDate(?)
-GROUP BY tenant, start_day LIMIT ?`
-	out := map[tenantDay]uint64{}
+func (r *Reader) windowMarks(ctx context.Context, tenant string, from, to time.Time) (map[windowKey]uint64, error) {
+	q := `SELECT tenant, span_days, toDateTime(start_day, 'UTC'), argMax(records, version)
+FROM settled_windows WHERE (? = '' OR tenant = ?) AND start_day >= toDate(?) AND start_day < toDate(?)
+GROUP BY tenant, span_days, start_day LIMIT ?`
+	out := map[windowKey]uint64{}
 	var t string
+	var n uint8
 	var d time.Time
-	var n uint64
-	err := r.each(ctx, "settled weeks", q, []any{tenant, tenant, from, to, maxRows + 1},
-		[]any{&t, &d, &n}, func() { out[keyOfDay(t, d)] = n })
+	var records uint64
+	err := r.each(ctx, "settled windows", q, []any{tenant, tenant, from, to, maxRows + 1},
+		[]any{&t, &n, &d, &records}, func() { out[keyOfWindow(t, int(n), d)] = records })
 	return out, err
 }
 
-// windowSpan is the longest run of consecutive valid windows of f's whole
-// days (f's range is whole days): [first start, last start + 7 days), empty
-// when no window is valid. A window is valid when its days hold the records
-// they held when it was built, or none.
-func (r *Reader) windowSpan(ctx context.Context, f Filter) (span, error) {
-	if f.To.Sub(f.From) < week {
-		return span{}, nil
+// windowPieces covers f's range, whole days, with the fewest valid windows
+// and single days (dynamic programming over the days). A window is valid
+// while its days hold the records they held when it was built, or none.
+func (r *Reader) windowPieces(ctx context.Context, f Filter) ([]piece, error) {
+	n := int(f.To.Sub(f.From) / day)
+	if n < windowLengths[len(windowLengths)-1] {
+		return pieces(f.From, f.To, grainDay), nil
 	}
 	current, err := r.dayRecords(ctx, f.Tenant, f.From, f.To)
 	if err != nil {
-		return span{}, err
+		return nil, err
 	}
-	marks, err := r.windowMarks(ctx, f.Tenant, f.From, f.To.Add(-week+day))
+	marks, err := r.windowMarks(ctx, f.Tenant, f.From, f.To)
 	if err != nil {
-		return span{}, err
+		return nil, err
 	}
-	valid := func(s time.Time) bool {
-		n := weekRecords(current, f.Tenant, s)
-		m, ok := marks[keyOfDay(f.Tenant, s)]
-		return n == 0 || (ok && m == n)
-	}
-	var best span
-	for first := f.From; first.Before(f.From.Add(week)); first = first.Add(day) {
-		run := span{first, first}
-		for s := first; !s.Add(week).After(f.To); s = s.Add(week) {
-			if !valid(s) {
-				run = span{s.Add(week), s.Add(week)}
+	dayAt := func(i int) time.Time { return f.From.Add(time.Duration(i) * day) }
+	cost, last := make([]int, n+1), make([]int, n+1) // last: length of the cover's last step
+	for i := 1; i <= n; i++ {
+		cost[i], last[i] = cost[i-1]+1, 1
+		for _, l := range windowLengths {
+			if i < l || cost[i-l]+1 >= cost[i] {
 				continue
 			}
-			run.to = s.Add(week)
-			if run.to.Sub(run.from) > best.to.Sub(best.from) {
-				best = run
+			held := windowRecords(current, f.Tenant, l, dayAt(i-l))
+			if m, ok := marks[keyOfWindow(f.Tenant, l, dayAt(i-l))]; held == 0 || (ok && m == held) {
+				cost[i], last[i] = cost[i-l]+1, l
 			}
 		}
 	}
-	return best, nil
+	return coverPieces(last, dayAt), nil
+}
+
+// coverPieces turns a cover (last[i]: the step ending at day i) into pieces:
+// one per run of single days, one per window length.
+func coverPieces(last []int, dayAt func(int) time.Time) []piece {
+	var out []piece
+	windows := map[int]*piece{}
+	for i := len(last) - 1; i > 0; i -= last[i] {
+		l := last[i]
+		if l == 1 {
+			if k := len(out) - 1; k >= 0 && out[k].level == grainDay && out[k].from.Equal(dayAt(i)) {
+				out[k].from = dayAt(i - 1)
+			} else {
+				out = append(out, piece{level: grainDay, from: dayAt(i - 1), to: dayAt(i)})
+			}
+			continue
+		}
+		w := windows[l]
+		if w == nil {
+			w = &piece{level: grainWindow, to: dayAt(i - l).Add(time.Second), days: l}
+			windows[l] = w
+		}
+		w.from = dayAt(i - l)
+		w.starts = append(w.starts, uint32(w.from.Unix()))
+	}
+	for _, l := range windowLengths {
+		if w := windows[l]; w != nil {
+			out = append(out, *w)
+		}
+	}
+	return out
 }
 
 // settleWindows builds every complete window in [from, today) whose days
@@ -93,48 +131,58 @@ func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, curr
 		return 0, err
 	}
 	tenants := tenantsOf(current)
-	var starts []time.Time
-	var due []settledWeek
-	for w := from; !w.Add(week).After(today); w = w.Add(day) {
-		n := len(due)
-		for t := range tenants {
-			now := weekRecords(current, t, w)
-			if m, ok := marks[keyOfDay(t, w)]; now != 0 && weekRecords(seen, t, w) == now && (!ok || m != now) {
-				due = append(due, settledWeek{t, w, now})
+	built := 0
+	for _, l := range windowLengths {
+		var starts []time.Time
+		var due []settledWindow
+		length := time.Duration(l) * day
+		for w := from; !w.Add(length).After(today); w = w.Add(day) {
+			n := len(due)
+			for t := range tenants {
+				now := windowRecords(current, t, l, w)
+				m, ok := marks[keyOfWindow(t, l, w)]
+				if now != 0 && windowRecords(seen, t, l, w) == now && (!ok || m != now) {
+					due = append(due, settledWindow{t, l, w, now})
+				}
+			}
+			if len(due) > n {
+				starts = append(starts, w)
 			}
 		}
-		if len(due) > n {
-			starts = append(starts, w)
+		if err := s.r.buildWindows(ctx, l, starts); err != nil {
+			return built, err
 		}
+		if err := s.r.recordWindows(ctx, due); err != nil {
+			return built, err
+		}
+		built += len(starts)
 	}
-	if err := s.r.buildWindows(ctx, starts); err != nil {
-		return 0, err
-	}
-	return len(starts), s.r.recordWindows(ctx, due)
+	return built, nil
 }
 
-// settledWeek is a tenant's window with the records its days held.
-type settledWeek struct {
+// settledWindow is a tenant's window with the records its days held.
+type settledWindow struct {
 	tenant  string
+	days    int
 	start   time.Time
 	records uint64
 }
 
-// buildWindows rewrites the windows starting on starts (ascending) for
-// every tenant, a chunk at a time.
-func (r *Reader) buildWindows(ctx context.Context, starts []time.Time) error {
-	q := `INSERT INTO function_week (tenant, provider, platform, region, account_id, function_name, start_day,
-    duration_max, duration_quantiles, init_quantiles, version)
-SELECT tenant, provider, platform, region, account_id, function_name,
+// buildWindows rewrites the windows of l days starting on starts
+// (ascending) for every tenant, a chunk at a time.
+func (r *Reader) buildWindows(ctx context.Context, l int, starts []time.Time) error {
+	q := fmt.Sprintf(`INSERT INTO function_windows (tenant, provider, platform, region, account_id, function_name,
+    span_days, start_day, duration_max, duration_quantiles, init_quantiles, version)
+SELECT tenant, provider, platform, region, account_id, function_name, toUInt8(%d),
        toDateTime(toUInt32(day) - i * 86400, 'UTC') AS start_day,
        maxIfMergeState(duration_max),
        quantilesTDigestIfMergeState(0.5, 0.9, 0.95, 0.99)(duration_quantiles),
        quantilesTDigestIfMergeState(0.5, 0.95, 0.99)(init_quantiles),
        ?
 FROM function_day
-ARRAY JOIN range(7) AS i
+ARRAY JOIN range(%d) AS i
 WHERE day >= ? AND day < ? AND has(?, toUInt32(start_day))
-GROUP BY tenant, provider, platform, region, account_id, function_name, start_day`
+GROUP BY tenant, provider, platform, region, account_id, function_name, start_day`, l, l)
 	version := uint64(time.Now().UnixNano())
 	for len(starts) > 0 {
 		chunk := starts[:min(windowChunk, len(starts))]
@@ -143,32 +191,32 @@ GROUP BY tenant, provider, platform, region, account_id, function_name, start_da
 		for i, s := range chunk {
 			secs[i] = uint32(s.Unix())
 		}
-		from, to := chunk[0], chunk[len(chunk)-1].Add(week)
+		from, to := chunk[0], chunk[len(chunk)-1].Add(time.Duration(l)*day)
 		if err := r.conn.Exec(ctx, q, version, from, to, secs); err != nil {
-			return fmt.Errorf("cannot build the windows from %s to %s: %w",
-				from.Format(time.DateOnly), to.Format(time.DateOnly), err)
+			return fmt.Errorf("cannot build the %d-day windows from %s to %s: %w",
+				l, from.Format(time.DateOnly), to.Format(time.DateOnly), err)
 		}
 	}
 	return nil
 }
 
 // recordWindows records the settlement of built windows.
-func (r *Reader) recordWindows(ctx context.Context, weeks []settledWeek) error {
-	if len(weeks) == 0 {
+func (r *Reader) recordWindows(ctx context.Context, windows []settledWindow) error {
+	if len(windows) == 0 {
 		return nil
 	}
-	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO settled_weeks (tenant, start_day, records, version)")
+	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO settled_windows (tenant, span_days, start_day, records, version)")
 	if err != nil {
-		return fmt.Errorf("cannot record settled weeks: %w", err)
+		return fmt.Errorf("cannot record settled windows: %w", err)
 	}
 	version := uint64(time.Now().UnixNano())
-	for _, w := range weeks {
-		if err := batch.Append(w.tenant, w.start, w.records, version); err != nil {
-			return fmt.Errorf("cannot record settled weeks: %w", err)
+	for _, w := range windows {
+		if err := batch.Append(w.tenant, uint8(w.days), w.start, w.records, version); err != nil {
+			return fmt.Errorf("cannot record settled windows: %w", err)
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("cannot record settled weeks: %w", err)
+		return fmt.Errorf("cannot record settled windows: %w", err)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func coldStartsJobSpec(d jobDeps) scheduler.Job {
 	return scheduler.Job{Name: "coldstarts", Spec: "@every 10m", Timeout: 10 * time.Minute,
 		Run: func(ctx context.Context) (string, error) {
 			n, err := s.Run(ctx, time.Now())
-			return fmt.Sprintf("%d days and %d weeks settled", n.Days, n.Weeks), err
+			return fmt.Sprintf("%d days and %d windows settled", n.Days, n.Windows), err
 		}}
 }
 

@@ -279,7 +279,7 @@ func (r *Reader) addPercentiles(ctx context.Context, f Filter, rows []FunctionSu
 		f.names = append(f.names, s.FunctionName)
 	}
 	spec := usageSpec{function: true}
-	stats, err := r.quantilesOver(ctx, f, spec.ids(), spec, ps)
+	stats, err := r.quantilesOver(ctx, f, spec.ids(), spec, ps, true)
 	if err != nil {
 		return err
 	}

@@ -64,23 +64,30 @@ func (r *Reader) quantilesBy(ctx context.Context, f Filter, ids [4]string, spec 
 	if err != nil {
 		return nil, err
 	}
-	return r.quantilesOver(ctx, f, ids, spec, ps)
+	return r.quantilesOver(ctx, f, ids, spec, ps, false)
 }
 
-// quantilesOver is quantilesBy over the pieces quantilePieces gave for f's range.
-func (r *Reader) quantilesOver(ctx context.Context, f Filter, ids [4]string, spec usageSpec, ps []piece) (map[keyAt]durationStats, error) {
+// quantilesOver is quantilesBy over the pieces quantilePieces gave for f's
+// range. durationsOnly leaves out the maximum and the init quantiles (a
+// list shows neither; each is another state to decode per piece).
+func (r *Reader) quantilesOver(ctx context.Context, f Filter, ids [4]string, spec usageSpec, ps []piece, durationsOnly bool) (map[keyAt]durationStats, error) {
+	measures, outer := quantileMeasures, quantileOuter
+	if durationsOnly {
+		measures, outer = measures[:1], outer[:1]
+	}
 	dims := append(ids[:], spec.timeDim())
-	rollup := make([]string, len(quantileMeasures))
-	raw := make([]string, len(quantileMeasures))
-	for i, m := range quantileMeasures {
+	rollup := make([]string, len(measures))
+	raw := make([]string, len(measures))
+	for i, m := range measures {
 		rollup[i], raw[i] = m.rollup+" AS q"+strconv.Itoa(i), m.raw+" AS q"+strconv.Itoa(i)
 	}
-	q, args := tiered(f, dims, quantileRollups, rollup, raw, quantileOuter, ps)
+	q, args := tiered(f, dims, quantileRollups, rollup, raw, outer, ps)
 	out := map[keyAt]durationStats{}
 	var k keyAt
 	var d, init []float64
 	var maxMs float64
 	dest := []any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.TimeKey, &d, &maxMs, &init}
+	dest = dest[:len(dest)-len(quantileMeasures)+len(measures)]
 	err := r.each(ctx, "duration quantiles", q, append(args, maxRows+1), dest, func() { out[k] = statsOf(d, maxMs, init) })
 	return out, err
 }

@@ -124,7 +124,9 @@ func coverPieces(last []int, dayAt func(int) time.Time) []piece {
 // settleWindows builds every complete window in [from, today) whose days
 // changed since it was built and were quiet since the previous run, then
 // records what the days held; current and seen are the records per tenant
-// and day now and at the previous run. It returns the windows built.
+// and day now and at the previous run. It returns the windows built. Each
+// chunk is recorded as soon as it is built, so a run stopped by its timeout
+// (the first run over a long history) keeps what it did.
 func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, current, seen map[tenantDay]uint64) (int, error) {
 	marks, err := s.r.windowMarks(ctx, "", from, today)
 	if err != nil {
@@ -134,28 +136,34 @@ func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, curr
 	built := 0
 	for _, l := range windowLengths {
 		var starts []time.Time
-		var due []settledWindow
-		length := time.Duration(l) * day
-		for w := from; !w.Add(length).After(today); w = w.Add(day) {
-			n := len(due)
+		due := map[time.Time][]settledWindow{}
+		for w := from; !w.Add(time.Duration(l) * day).After(today); w = w.Add(day) {
 			for t := range tenants {
 				now := windowRecords(current, t, l, w)
 				m, ok := marks[keyOfWindow(t, l, w)]
 				if now != 0 && windowRecords(seen, t, l, w) == now && (!ok || m != now) {
-					due = append(due, settledWindow{t, l, w, now})
+					due[w] = append(due[w], settledWindow{t, l, w, now})
 				}
 			}
-			if len(due) > n {
+			if len(due[w]) > 0 {
 				starts = append(starts, w)
 			}
 		}
-		if err := s.r.buildWindows(ctx, l, starts); err != nil {
-			return built, err
+		for len(starts) > 0 {
+			chunk := starts[:min(windowChunk, len(starts))]
+			starts = starts[len(chunk):]
+			if err := s.r.buildWindows(ctx, l, chunk); err != nil {
+				return built, err
+			}
+			var settled []settledWindow
+			for _, w := range chunk {
+				settled = append(settled, due[w]...)
+			}
+			if err := s.r.recordWindows(ctx, settled); err != nil {
+				return built, err
+			}
+			built += len(chunk)
 		}
-		if err := s.r.recordWindows(ctx, due); err != nil {
-			return built, err
-		}
-		built += len(starts)
 	}
 	return built, nil
 }
@@ -169,7 +177,7 @@ type settledWindow struct {
 }
 
 // buildWindows rewrites the windows of l days starting on starts
-// (ascending) for every tenant, a chunk at a time.
+// (ascending, at most windowChunk) for every tenant, in one INSERT.
 func (r *Reader) buildWindows(ctx context.Context, l int, starts []time.Time) error {
 	q := fmt.Sprintf(`INSERT INTO function_windows (tenant, provider, platform, region, account_id, function_name,
     span_days, start_day, duration_max, duration_quantiles, init_quantiles, version)
@@ -183,19 +191,14 @@ FROM function_day
 ARRAY JOIN range(%d) AS i
 WHERE day >= ? AND day < ? AND has(?, toUInt32(start_day))
 GROUP BY tenant, provider, platform, region, account_id, function_name, start_day`, l, l)
-	version := uint64(time.Now().UnixNano())
-	for len(starts) > 0 {
-		chunk := starts[:min(windowChunk, len(starts))]
-		starts = starts[len(chunk):]
-		secs := make([]uint32, len(chunk))
-		for i, s := range chunk {
-			secs[i] = uint32(s.Unix())
-		}
-		from, to := chunk[0], chunk[len(chunk)-1].Add(time.Duration(l)*day)
-		if err := r.conn.Exec(ctx, q, version, from, to, secs); err != nil {
-			return fmt.Errorf("cannot build the %d-day windows from %s to %s: %w",
-				l, from.Format(time.DateOnly), to.Format(time.DateOnly), err)
-		}
+	secs := make([]uint32, len(starts))
+	for i, s := range starts {
+		secs[i] = uint32(s.Unix())
+	}
+	from, to := starts[0], starts[len(starts)-1].Add(time.Duration(l)*day)
+	if err := r.conn.Exec(ctx, q, uint64(time.Now().UnixNano()), from, to, secs); err != nil {
+		return fmt.Errorf("cannot build the %d-day windows from %s to %s: %w",
+			l, from.Format(time.DateOnly), to.Format(time.DateOnly), err)
 	}
 	return nil
 }

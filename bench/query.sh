@@ -218,8 +218,9 @@ for tier in "${tiers[@]}"; do
     t=$(now); sql "OPTIMIZE TABLE invocations FINAL"; inv_opt=$(printf '%.1fs' "$(elapsed "$t")")
   fi
   # In production the coldstarts job settles past days' inferred cold starts
-  # every 10 minutes; run it now, twice (a run settles only what was quiet
-  # since the previous one), so the timed queries see the steady state.
+  # and builds the windows of latency states every 10 minutes; run it now,
+  # twice (a run settles only what was quiet since the previous one), so the
+  # timed queries see the steady state.
   t=$(now); run_job coldstarts; run_job coldstarts; settle_s=$(elapsed "$t")
   parts=$(sql "SELECT table, count(), sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'faascope' GROUP BY table ORDER BY table")
   log "tier $tier: waited ${merge_s}s for merges; OPTIMIZE FINAL hour and day rollups $(printf '%.1f' "$fm_s")s, instances $(printf '%.1f' "$in_s")s, invocations $inv_opt; coldstarts job twice $(printf '%.1f' "$settle_s")s; active parts (table, parts, rows, bytes): $(tr '\t\n' ' ;' <<<"$parts")"

@@ -128,7 +128,7 @@ var (
 	usageRollups = rollups{day: "function_usage_day", hour: "function_usage_hour", minute: "function_usage_minute"}
 	// Latency states have no minute table (t-digest states per minute cost
 	// too much at ingest): percentiles are read over whole hours.
-	quantileRollups = rollups{window: "function_windows FINAL", day: "function_day", hour: "function_hour", prewhere: true}
+	quantileRollups = rollups{window: "function_windows", day: "function_day", hour: "function_hour", prewhere: true}
 )
 
 // table returns the table and time column of a level.
@@ -298,8 +298,7 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 		args = append(append(args, whereArgs...), p.from, p.to)
 		window := ""
 		if p.level == grainWindow {
-			window = fmt.Sprintf(" AND span_days = %d AND has(?, toUInt32(%s))", p.days, tcol)
-			args = append(args, p.starts)
+			window = p.windowCond(tcol)
 		}
 		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s %s %s AND %s >= ? AND %s < ?%s GROUP BY %s",
 			strings.Join(sel, ", "), strings.Join(cols, ", "), table, filter, where, tcol, tcol, window, group))
@@ -310,12 +309,28 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 }
 
 // piece is one half-open time range read from one level; for the window
-// level, the windows of days days starting on starts (unix seconds) in it.
+// level, the windows of days days and the build of each (pins) in it.
 type piece struct {
 	level    grain
 	from, to time.Time
 	days     int
-	starts   []uint32
+	pins     []windowPin
+}
+
+// windowPin is a window's start (unix seconds) and the version of its rows.
+type windowPin struct {
+	start   uint32
+	version uint64
+}
+
+// windowCond selects a window piece's rows: its length, and each window's
+// own build. The numbers come from settled_windows, never from a request.
+func (p piece) windowCond(tcol string) string {
+	pairs := make([]string, len(p.pins))
+	for i, w := range p.pins {
+		pairs[i] = fmt.Sprintf("(%d, %d)", w.start, w.version)
+	}
+	return fmt.Sprintf(" AND span_days = %d AND (toUInt32(%s), version) IN (%s)", p.days, tcol, strings.Join(pairs, ", "))
 }
 
 // pieces splits [from, to) into the whole units of the coarsest level

@@ -9,8 +9,10 @@
 -- 28-day window and 2 days per function (15-17 ms for a page of 100
 -- functions at 100M, against 60-90 ms for 30 day states; docs/benchmarks.md).
 --
--- function_windows: written by the coldstarts job; a rewrite has a larger
--- version, and readers use FINAL. Small granules: a page of the list reads
+-- function_windows: written by the coldstarts job, a tenant's windows at a
+-- time; readers select each window's build by its version (settled_windows),
+-- and a rebuild's larger version replaces the old rows when parts merge.
+-- Small granules: a page of the list reads
 -- the states of its functions, not of every function (a state is ~2.7 KB,
 -- a granule of the default 8192 rows ~20 MB).
 CREATE TABLE IF NOT EXISTS function_windows (
@@ -32,10 +34,11 @@ ORDER BY (tenant, provider, account_id, region, function_name, platform, span_da
 SETTINGS index_granularity = 64;
 
 -- settled_windows: one row per tenant and window, written after the
--- window's states. records is the tenant's invocations and init reports
--- over the window's days when it was built (function_usage_day): a query
--- reads a window only while its days still hold that many, so data that
--- arrives late is merged from day states until the job rebuilds the window.
+-- window's states, with their version. records is the tenant's invocations
+-- and init reports over the window's days when it was built
+-- (function_usage_day): a query reads a window only while its days still
+-- hold that many, so data that arrives late is merged from day states until
+-- the job rebuilds the window.
 CREATE TABLE IF NOT EXISTS settled_windows (
     tenant    LowCardinality(String),
     span_days UInt8,

@@ -61,11 +61,15 @@ func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 	if whole.to.Sub(whole.from) < minSettledDays*day {
 		return span{}, nil
 	}
-	current, err := r.dayRecords(ctx, f.Tenant, whole.from.Add(-day), whole.to)
-	if err != nil {
-		return span{}, err
-	}
-	marks, err := r.settlements(ctx, f.Tenant, whole.from, whole.to)
+	var current map[tenantDay]uint64
+	var marks map[tenantDay]dayPair
+	err := concurrently(func() (err error) {
+		current, err = r.dayRecords(ctx, f.Tenant, whole.from.Add(-day), whole.to)
+		return err
+	}, func() (err error) {
+		marks, err = r.settlements(ctx, f.Tenant, whole.from, whole.to)
+		return err
+	})
 	if err != nil {
 		return span{}, err
 	}
@@ -91,10 +95,11 @@ func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 }
 
 // dayRecords counts invocations and init reports per tenant and day in
-// [from, to), for one tenant or ("") all. Records only ever get added (a
-// duplicate is dropped at ingest), so an unchanged count is unchanged data.
+// [from, to), for one tenant or ("") all (tenant_days). Records only ever
+// get added (a duplicate is dropped at ingest), so an unchanged count is
+// unchanged data.
 func (r *Reader) dayRecords(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
-	q := `SELECT tenant, day, sum(invocations + inits) FROM function_usage_day
+	q := `SELECT tenant, day, sum(records) FROM tenant_days
 WHERE (? = '' OR tenant = ?) AND day >= ? AND day < ? GROUP BY tenant, day LIMIT ?`
 	out := map[tenantDay]uint64{}
 	var t string
@@ -120,9 +125,9 @@ FROM settled_days WHERE (? = '' OR tenant = ?) AND day >= toDate(?) AND day < to
 
 // Settler is the coldstarts job: it settles the days whose data changed
 // since their last settlement, once the change has been quiet for a run.
-// Waiting one run matters: an insert reaches function_usage_day and
-// instance_days through two materialized views, one after the other, and a
-// day counted between the two would be recorded as matching data it has
+// Waiting one run matters: an insert reaches tenant_days, instance_days and
+// function_day through materialized views, one after the other, and a day
+// counted between two of them would be recorded as matching data it has
 // not counted.
 type Settler struct {
 	r    *Reader

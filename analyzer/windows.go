@@ -73,11 +73,15 @@ func (r *Reader) windowPieces(ctx context.Context, f Filter) ([]piece, error) {
 	if n < windowLengths[len(windowLengths)-1] {
 		return pieces(f.From, f.To, grainDay), nil
 	}
-	current, err := r.dayRecords(ctx, f.Tenant, f.From, f.To)
-	if err != nil {
-		return nil, err
-	}
-	marks, err := r.windowMarks(ctx, f.Tenant, f.From, f.To)
+	var current map[tenantDay]uint64
+	var marks map[windowKey]windowMark
+	err := concurrently(func() (err error) {
+		current, err = r.dayRecords(ctx, f.Tenant, f.From, f.To)
+		return err
+	}, func() (err error) {
+		marks, err = r.windowMarks(ctx, f.Tenant, f.From, f.To)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

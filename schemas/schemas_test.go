@@ -71,7 +71,8 @@ func TestMigrateAppliesOnceAndRecords(t *testing.T) {
 	want := map[string]uint64{"invocations": 1, "function_hour": 1, "function_hour_mv": 1, "function_usage_hour": 1,
 		"function_usage_hour_mv": 1, "function_day": 1, "function_day_mv": 1,
 		"function_usage_day": 1, "function_usage_day_mv": 1, "instance_days": 1, "job_runs": 1, "recommendations": 1, "instance_days_mv": 1,
-		"instances": 0, "instances_mv": 0, "function_minute": 0, "function_minute_mv": 0}
+		"instances": 0, "instances_mv": 0, "function_minute": 0, "function_minute_mv": 0,
+		"function_windows": 1, "settled_windows": 1, "tenant_days": 1, "tenant_days_mv": 1}
 	for table, count := range want {
 		var n uint64
 		err := db.Conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db.Database, table).Scan(&n)
@@ -171,6 +172,19 @@ func TestRollupAndInstancesFollowInserts(t *testing.T) {
 	}
 	if want := uint64(late.Start.UnixNano()); first != want {
 		t.Errorf("instance first seen %d, want the earliest start %d whatever the arrival order", first, want)
+	}
+	// tenant_days counts invocations and init reports, not throttles.
+	initRec := record("fn", 30*time.Second)
+	initRec.Type, initRec.InitDurationMs = schemas.RecordInit, 200
+	if err := schemas.InsertInvocations(ctx, db.Conn, []schemas.Invocation{initRec}); err != nil {
+		t.Fatal(err)
+	}
+	var records uint64
+	if err := db.Conn.QueryRow(ctx, `SELECT sum(records) FROM tenant_days WHERE tenant = 't1'`).Scan(&records); err != nil {
+		t.Fatal(err)
+	}
+	if records != 4 {
+		t.Errorf("tenant_days: %d records, want 3 invocations + 1 init report", records)
 	}
 }
 

@@ -3,7 +3,10 @@
 -- they held when settled, so every long-range view counts a tenant's
 -- records per day first. From function_usage_day that read every function
 -- and configuration of the range (15,500 rows for 30 days of 500
--- functions, growing with functions); here it is one row per day.
+-- functions, growing with functions); here it is one row per day. Init
+-- reports count because they carry the init-duration states of the
+-- windows; days settled before this migration recorded invocations only,
+-- so the job settles them once more.
 --
 -- The INSERT backfills the days stored before this migration: run it while
 -- ingest is stopped ("faascope migrate", or serve before it listens).

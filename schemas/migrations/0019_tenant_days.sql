@@ -5,8 +5,8 @@
 -- and configuration of the range (15,500 rows for 30 days of 500
 -- functions, growing with functions); here it is one row per day. Init
 -- reports count because they carry the init-duration states of the
--- windows; days settled before this migration recorded invocations only,
--- so the job settles them once more.
+-- windows; days with init reports settled before this migration recorded
+-- their invocations only, no longer match, and are settled once more.
 --
 -- The INSERT backfills the days stored before this migration: run it while
 -- ingest is stopped ("faascope migrate", or serve before it listens).

@@ -175,7 +175,7 @@ func (s *Settler) Run(ctx context.Context, now time.Time) (Settled, error) {
 		}
 		done.Days++
 	}
-	done.Windows, err = s.settleWindows(ctx, from, today, current, seen)
+	done.Windows, err = s.settleWindows(ctx, from, today, tenants, current, seen)
 	return done, err
 }
 

@@ -283,17 +283,15 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 	var args []any
 	for _, p := range ps {
 		table, tcol := tables.table(p.level)
-		cols := rollup
+		cols, filter := rollup, "WHERE"
 		if table == "invocations" {
 			cols = raw
+		} else if tables.prewhere {
+			filter = "PREWHERE"
 		}
 		sel := make([]string, len(dims))
 		for i, d := range dims {
 			sel[i] = strings.ReplaceAll(d, "{t}", tcol) + " AS " + aliases[i]
-		}
-		filter := "WHERE"
-		if tables.prewhere && table != "invocations" {
-			filter = "PREWHERE"
 		}
 		args = append(append(args, whereArgs...), p.from, p.to)
 		window := ""

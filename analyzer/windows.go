@@ -144,22 +144,15 @@ func coverPieces(last []int, pins []uint64, dayAt func(int) time.Time) []piece {
 // per tenant and day now and at the previous run. It returns the windows
 // built. Each chunk is recorded as soon as it is built, so a run stopped by
 // its timeout (the first run over a long history) keeps what it did.
-func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, current, seen map[tenantDay]uint64) (int, error) {
+func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, tenants map[string]bool, current, seen map[tenantDay]uint64) (int, error) {
 	marks, err := s.r.windowMarks(ctx, "", from, today)
 	if err != nil {
 		return 0, err
 	}
 	built := 0
-	for t := range tenantsOf(current) {
+	for t := range tenants {
 		for _, l := range windowLengths {
-			var due []settledWindow
-			for w := from; !w.Add(time.Duration(l) * day).After(today); w = w.Add(day) {
-				now := windowRecords(current, t, l, w)
-				m, ok := marks[keyOfWindow(t, l, w)]
-				if now != 0 && windowRecords(seen, t, l, w) == now && (!ok || m.records != now) {
-					due = append(due, settledWindow{t, l, w, now})
-				}
-			}
+			due := dueWindows(t, l, from, today, current, seen, marks)
 			for len(due) > 0 {
 				chunk := due[:min(windowChunk, len(due))]
 				due = due[len(chunk):]
@@ -171,6 +164,22 @@ func (s *Settler) settleWindows(ctx context.Context, from, today time.Time, curr
 		}
 	}
 	return built, nil
+}
+
+// dueWindows are tenant t's complete windows of l days in [from, today)
+// whose records changed since their settlement and did not change since
+// the previous run, in order, with what their settlement records. A window
+// without records has nothing to build.
+func dueWindows(t string, l int, from, today time.Time, current, seen map[tenantDay]uint64, marks map[windowKey]windowMark) []settledWindow {
+	var due []settledWindow
+	for w := from; !w.Add(time.Duration(l) * day).After(today); w = w.Add(day) {
+		now := windowRecords(current, t, l, w)
+		m, ok := marks[keyOfWindow(t, l, w)]
+		if now != 0 && windowRecords(seen, t, l, w) == now && (!ok || m.records != now) {
+			due = append(due, settledWindow{t, l, w, now})
+		}
+	}
+	return due
 }
 
 // settledWindow is a tenant's window with the records its days held.

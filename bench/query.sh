@@ -168,28 +168,22 @@ FROM (
   curl -fsS "http://$CH_HTTP/?database=faascope&query_id=$3" --data-binary "$q" || { echo "insert failed" >&2; return 1; }
 }
 
-# wait_merges: wait until no merge runs (at most MERGE_WAIT seconds).
-wait_merges() {
-  local start
+# wait_while WHAT COMMAND...: run COMMAND every 2 s while it succeeds, at
+# most MERGE_WAIT seconds (then logs that WHAT is still going on); prints the
+# seconds waited.
+wait_while() {
+  local what=$1 start
+  shift
   start=$(now)
-  while [ "$(sql "SELECT count() FROM system.merges WHERE database = 'faascope'")" != 0 ]; do
-    [ "$(echo "$(elapsed "$start") < $merge_wait" | bc)" = 1 ] || { log "  merges still running after ${merge_wait}s"; break; }
+  while "$@"; do
+    [ "$(echo "$(elapsed "$start") < $merge_wait" | bc)" = 1 ] || { log "  $what still going on after ${merge_wait}s"; break; }
     sleep 2
   done
   printf '%.1f' "$(elapsed "$start")"
 }
-
-# wait_writeback: wait until the kernel holds less than 64 MiB of dirty
-# pages (at most MERGE_WAIT seconds).
-wait_writeback() {
-  local start
-  start=$(now)
-  while [ "$(awk '/^Dirty:/ { print ($2 > 65536) }' /proc/meminfo)" = 1 ]; do
-    [ "$(echo "$(elapsed "$start") < $merge_wait" | bc)" = 1 ] || break
-    sleep 2
-  done
-  printf '%.1f' "$(elapsed "$start")"
-}
+merges_running() { [ "$(sql "SELECT count() FROM system.merges WHERE database = 'faascope'")" != 0 ]; }
+# More than 64 MiB of dirty pages: the kernel is still writing an insert back.
+writeback_pending() { [ "$(awk '/^Dirty:/ { print ($2 > 65536) }' /proc/meminfo)" = 1 ]; }
 
 # measure URL: warm-up, then prints "p50 p95 max" in ms over the timed requests.
 measure() {
@@ -223,7 +217,7 @@ for tier in "${tiers[@]}"; do
   log "tier $tier: inserted $((tier - ${last_tier:-0})) rows in ${ins_s%.*}s ($rate rows/s), largest insert peak memory ${peak} MiB"
   last_tier=$tier
 
-  merge_s=$(wait_merges)
+  merge_s=$(wait_while merges merges_running)
   t=$(now); for r in function_hour function_usage_hour function_usage_minute function_day function_usage_day; do sql "OPTIMIZE TABLE $r FINAL"; done; fm_s=$(elapsed "$t")
   t=$(now); sql "OPTIMIZE TABLE instance_days FINAL"; in_s=$(elapsed "$t")
   inv_opt=no
@@ -258,7 +252,7 @@ print(*(sum(x[k] for x in f) for k in ("invocations", "errors", "timeouts", "thr
   # OPTIMIZE, and the kernel is still writing the insert's gigabytes back:
   # time the queries once merges and writeback are done, as on a server that
   # is not digesting a 10M-row insert.
-  log "tier $tier: waited $(wait_merges)s for merges and $(wait_writeback)s for writeback before timing (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  log "tier $tier: waited $(wait_while merges merges_running)s for merges and $(wait_while writeback writeback_pending)s for writeback before timing (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   read -r p50 p95 pmax < <(measure "$API/api/v1/functions?from=30d")
   read -r u50 u95 _ < <(measure "$API/api/v1/functions?from=$unal_from&to=$unal_to")
   read -r d50 d95 _ < <(measure "$API/api/v1/functions/$top?from=30d")

@@ -137,6 +137,20 @@ func TestCountsAreExactAcrossDayHourAndMinuteEdges(t *testing.T) {
 	}
 }
 
+// An end past the middle of its hour reads the hour less the minutes
+// outside the range: a function seen only in those minutes is not listed,
+// and one seen on both sides counts only its minutes inside.
+func TestSubtractedMinutesLeaveNoTrace(t *testing.T) {
+	r := store(t, []schemas.Invocation{
+		rec("outside", 2*time.Minute), rec("outside", 3*time.Minute, throttle),
+		rec("both", 4*time.Minute), rec("both", 5*time.Minute), rec("both", 30*time.Minute),
+	})
+	got := list(t, r, 5*time.Minute, 2*time.Hour)
+	if _, ok := got["outside"]; ok || got["both"].Invocations != 2 {
+		t.Fatalf("functions %v, want only both with 2 invocations", got)
+	}
+}
+
 func TestColdStartsFlaggedInferredAndFromInitSpans(t *testing.T) {
 	r := store(t,
 		// "py" sends no flag: its instances' first invocations are its cold

@@ -180,25 +180,31 @@ func stepKey(step time.Duration) string {
 	return fmt.Sprintf("intDiv({s}, %d) * %d", n, n)
 }
 
-// usage sums rows matching f by the spec's dimensions, whole hours from
-// function_usage_hour and the partial hours at the ends from raw rows, so
-// totals are exact at second resolution. Grouped by function, account-less
+// usage sums rows matching f by the spec's dimensions, from the coarsest
+// rollups the range allows, whole units less finer ones where that reads
+// fewer rows (sumPieces), so totals are exact at minute resolution (second
+// resolution from raw rows). Groups whose rows all fell in subtracted
+// pieces sum to nothing and are left out. Grouped by function, account-less
 // orphan rows join their function (adoptOrphans).
 func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRow, error) {
-	dims := spec.dims()
-	rollup := make([]string, len(usageMeasures))
-	raw := make([]string, len(usageMeasures))
-	outer := make([]string, len(usageMeasures))
-	for i, m := range usageMeasures {
-		rollup[i], raw[i], outer[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i), fmt.Sprintf("sum(m%d)", i)
-	}
-	q, args := tiered(f, dims, usageRollups, rollup, raw, outer, pieces(f.From, f.To, spec.grain))
-	var out []usageRow
 	var row usageRow
 	k := &row.usageKey
 	dest := append([]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.Platform, &k.Plan,
 		&k.Arch, &k.MemoryMB, &k.Version, &k.Runtime, &k.TimeKey}, row.Usage.dest()...)
-	err := r.each(ctx, "usage", q, append(args, maxRows+1), dest, func() { out = append(out, row) })
+	measures := dest[len(dest)-len(usageMeasures):]
+	rollup := make([]string, len(usageMeasures))
+	raw := make([]string, len(usageMeasures))
+	outer := make([]string, len(usageMeasures))
+	for i, m := range usageMeasures {
+		rollup[i], raw[i], outer[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i), signedSum(i, measures[i])
+	}
+	q, args := tiered(f, spec.dims(), usageRollups, rollup, raw, outer, sumPieces(f.From, f.To, spec.grain))
+	var out []usageRow
+	err := r.each(ctx, "usage", q, append(args, maxRows+1), dest, func() {
+		if row.Invocations+row.Throttles+row.Inits > 0 {
+			out = append(out, row)
+		}
+	})
 	if len(out) > maxRows {
 		return nil, invalid("more than %d groups match: narrow the filter or the range", maxRows)
 	}
@@ -206,6 +212,16 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 		adoptOrphans(out)
 	}
 	return out, err
+}
+
+// signedSum sums measure i of the pieces with their signs, as the type of
+// dest. A count is never below zero; the floor covers a query that sees
+// an insert in one rollup before the next one.
+func signedSum(i int, dest any) string {
+	if _, ok := dest.(*float64); ok {
+		return fmt.Sprintf("sum(m%d * sign)", i)
+	}
+	return fmt.Sprintf("toUInt64(greatest(sum(m%d * sign), 0))", i)
 }
 
 // usageAndInferred runs the usage query and the inferred-cold-start query
@@ -298,8 +314,8 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 		if p.level == grainWindow {
 			window = p.windowCond(tcol)
 		}
-		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s FROM %s %s %s AND %s >= ? AND %s < ?%s GROUP BY %s",
-			strings.Join(sel, ", "), strings.Join(cols, ", "), table, filter, where, tcol, tcol, window, group))
+		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s, toInt8(%d) AS sign FROM %s %s %s AND %s >= ? AND %s < ?%s GROUP BY %s",
+			strings.Join(sel, ", "), strings.Join(cols, ", "), p.sign(), table, filter, where, tcol, tcol, window, group))
 	}
 	q := fmt.Sprintf("SELECT %s, %s FROM (%s\n) GROUP BY %s LIMIT ?",
 		group, strings.Join(outer, ", "), strings.Join(parts, "\n    UNION ALL"), group)
@@ -308,11 +324,21 @@ func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string
 
 // piece is one half-open time range read from one level; for the window
 // level, the windows of days days and the build of each (pins) in it.
+// minus: its sums are subtracted (sumPieces); states never are.
 type piece struct {
 	level    grain
 	from, to time.Time
 	days     int
 	pins     []windowPin
+	minus    bool
+}
+
+// sign is the factor of the piece's sums.
+func (p piece) sign() int {
+	if p.minus {
+		return -1
+	}
+	return 1
 }
 
 // windowPin is a window's start (unix seconds) and the version of its rows.
@@ -329,33 +355,6 @@ func (p piece) windowCond(tcol string) string {
 		pairs[i] = fmt.Sprintf("(%d, %d)", w.start, w.version)
 	}
 	return fmt.Sprintf(" AND span_days = %d AND (toUInt32(%s), version) IN (%s)", p.days, tcol, strings.Join(pairs, ", "))
-}
-
-// pieces splits [from, to) into the whole units of the coarsest level
-// allowed and, recursively, the finer pieces at either end. Empty pieces
-// are left out.
-func pieces(from, to time.Time, coarsest grain) []piece {
-	if !from.Before(to) {
-		return nil
-	}
-	if coarsest == grainRaw {
-		return []piece{{level: grainRaw, from: from, to: to}}
-	}
-	u0, u1 := ceilTo(from, units[coarsest]), to.Truncate(units[coarsest])
-	if !u0.Before(u1) {
-		return pieces(from, to, coarsest+1)
-	}
-	out := []piece{{level: coarsest, from: u0, to: u1}}
-	out = append(out, pieces(from, u0, coarsest+1)...)
-	return append(out, pieces(u1, to, coarsest+1)...)
-}
-
-// ceilTo rounds t up to a multiple of d.
-func ceilTo(t time.Time, d time.Duration) time.Time {
-	if r := t.Truncate(d); r.Before(t) {
-		return r.Add(d)
-	}
-	return t
 }
 
 // each runs a query, scans every row into dest and calls onRow after each.

@@ -278,3 +278,50 @@ func TestRebuildingMigrationsKeepRows(t *testing.T) {
 		}
 	}
 }
+
+// 0020 reorders function_windows, which the coldstarts job writes (no
+// view): every window row and its state are kept.
+func TestReorderedWindowsKeepTheirRows(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext, Through: 19}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recs := []schemas.Invocation{record("a", 0), record("b", time.Hour), record("a", 25*time.Hour)}
+	recs[1].DurationMs = 900
+	if err := schemas.InsertInvocations(ctx, db.Conn, recs); err != nil {
+		t.Fatal(err)
+	}
+	build := `INSERT INTO function_windows SELECT tenant, provider, platform, region, account_id, function_name,
+		7, toStartOfDay(day), maxIfMergeState(duration_max), quantilesTDigestIfMergeState(0.5, 0.9, 0.95, 0.99)(duration_quantiles),
+		quantilesTDigestIfMergeState(0.5, 0.95, 0.99)(init_quantiles), 3
+	FROM function_day GROUP BY tenant, provider, platform, region, account_id, function_name, day`
+	if err := db.Conn.Exec(ctx, build); err != nil {
+		t.Fatal(err)
+	}
+	q := `SELECT toString(groupArray(w)) FROM (SELECT (function_name, toString(start_day), version,
+		maxIfMerge(duration_max), quantilesTDigestIfMerge(0.5, 0.9, 0.95, 0.99)(duration_quantiles)) AS w
+	FROM function_windows GROUP BY function_name, start_day, version ORDER BY function_name, start_day)`
+	var before, after string
+	if err := db.Conn.QueryRow(ctx, q).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	m.Through = 0
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Conn.QueryRow(ctx, q).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != before || !strings.Contains(before, "900") {
+		t.Errorf("windows after 0020: %s, before: %s", after, before)
+	}
+	var ddl string
+	if err := db.Conn.QueryRow(ctx, "SHOW CREATE TABLE function_windows").Scan(&ddl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl, "ORDER BY (tenant, span_days, start_day, provider") {
+		t.Errorf("function_windows is not ordered by window first: %s", ddl)
+	}
+}

@@ -23,7 +23,7 @@ func (r *Reader) ColdStarts(ctx context.Context, f Filter, limit int) (ColdStart
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
-	spec := usageSpec{function: true, version: true, runtime: true, timeKey: hourOfDayKey, grain: grainHour}
+	spec := usageSpec{function: true, version: true, runtime: true, latency: true, timeKey: hourOfDayKey, grain: grainHour}
 	rows, totals, err := r.usageAndInferred(ctx, f, spec)
 	if err != nil {
 		return ColdStartReport{}, err

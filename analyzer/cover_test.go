@@ -44,7 +44,11 @@ func checkCover(t *testing.T, from, to time.Time, g grain, ps []piece) {
 		if p.level == grainMinute {
 			minutes += int(p.to.Sub(p.from) / time.Minute)
 		}
-		steps = append(steps, step{p.from, p.sign()}, step{p.to, -p.sign()})
+		sign := 1
+		if p.minus {
+			sign = -1
+		}
+		steps = append(steps, step{p.from, sign}, step{p.to, -sign})
 	}
 	steps = append(steps, step{from, -1}, step{to, 1}) // the range itself, subtracted: all must cancel
 	sort.Slice(steps, func(i, j int) bool { return steps[i].at.Before(steps[j].at) })
@@ -77,5 +81,29 @@ func TestSumPiecesSubtractTheShorterSide(t *testing.T) {
 		if got[i].level != want[i].level || !got[i].from.Equal(want[i].from) || !got[i].to.Equal(want[i].to) || got[i].minus != want[i].minus {
 			t.Fatalf("piece %d: got %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// Subtracted pieces wrap counts around and back; a group left with nothing
+// is dropped, and a count left below zero reads zero.
+func TestNetUsage(t *testing.T) {
+	k := func(fn string) usageKey { return usageKey{FunctionKey: FunctionKey{FunctionName: fn}} }
+	ps := []piece{{}, {minus: true}, {}}
+	sums := []map[usageKey]Usage{
+		{k("a"): {Invocations: 10, DurationMsSum: 50}, k("gone"): {Invocations: 2}, k("short"): {Invocations: 1, Throttles: 1}},
+		{k("a"): {Invocations: 7, DurationMsSum: 20}, k("gone"): {Invocations: 2}, k("short"): {Invocations: 2}},
+		{k("a"): {Invocations: 1, DurationMsSum: 1}},
+	}
+	rows, err := netUsage(ps, sums)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Usage{}
+	for _, r := range rows {
+		got[r.FunctionName] = r.Usage
+	}
+	want := map[string]Usage{"a": {Invocations: 4, DurationMsSum: 31}, "short": {Throttles: 1}}
+	if len(got) != 2 || got["a"] != want["a"] || got["short"] != want["short"] {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }

@@ -32,7 +32,7 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 		stats, err = r.quantiles(ctx, f.ForFunction(k), usageSpec{function: true})
 		return err
 	}, func() (err error) {
-		rows, inferred, err = r.usageAndInferred(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, timeKey: monthKey})
+		rows, inferred, err = r.usageAndInferred(ctx, wide, usageSpec{function: true, platform: true, version: true, runtime: true, latency: true, timeKey: monthKey})
 		return err
 	})
 	if err != nil {

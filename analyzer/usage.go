@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,9 +56,6 @@ var usageMeasures = []measure{
 	{"sum(cold_starts)", "countIf(record_type = 'invocation' AND cold_start = 1)"},
 	{"sum(inits)", "countIf(record_type = 'init')"},
 	{"sum(duration_ms_sum)", "sumIf(duration_ms, record_type = 'invocation')"},
-	{"sum(cold_duration_ms_sum)", "sumIf(duration_ms, record_type = 'invocation' AND cold_start = 1)"},
-	{"sum(init_ms_sum)", "sumIf(init_duration_ms, init_duration_ms > 0)"},
-	{"sum(init_ms_count)", "countIf(init_duration_ms > 0)"},
 	{"sum(billed_ms)", "sumIf(toUInt64(billed_duration_ms), record_type = 'invocation')"},
 	{"sum(billed_mb_ms)", "sumIf(toUInt64(billed_duration_ms) * billed_memory_mb, record_type = 'invocation')"},
 	{"sum(init_billed_mb_ms)", `toUInt64(sumIf((billed_duration_ms - toUInt64(ceil(duration_ms))) * billed_memory_mb,
@@ -65,10 +63,45 @@ var usageMeasures = []measure{
         AND billed_duration_ms > ceil(duration_ms)))`},
 }
 
-func (u *Usage) dest() []any {
-	return []any{&u.Invocations, &u.Errors, &u.Timeouts, &u.Throttles, &u.ExplicitCold, &u.Inits,
-		&u.DurationMsSum, &u.ColdDurationMsSum, &u.InitMsSum, &u.InitMsCount,
-		&u.BilledMs, &u.BilledMBms, &u.InitBilledMBms}
+// latencyMeasures are the sums of cold-start and init durations, read only
+// by the views that show them (usageSpec.latency): a column read costs
+// about as much as a group by (docs/benchmarks.md).
+var latencyMeasures = []measure{
+	{"sum(cold_duration_ms_sum)", "sumIf(duration_ms, record_type = 'invocation' AND cold_start = 1)"},
+	{"sum(init_ms_sum)", "sumIf(init_duration_ms, init_duration_ms > 0)"},
+	{"sum(init_ms_count)", "countIf(init_duration_ms > 0)"},
+}
+
+// dest is where a row's measures are scanned to, in the order of
+// usageMeasures and, with latency, latencyMeasures.
+func (u *Usage) dest(latency bool) []any {
+	d := []any{&u.Invocations, &u.Errors, &u.Timeouts, &u.Throttles, &u.ExplicitCold, &u.Inits,
+		&u.DurationMsSum, &u.BilledMs, &u.BilledMBms, &u.InitBilledMBms}
+	if latency {
+		d = append(d, &u.ColdDurationMsSum, &u.InitMsSum, &u.InitMsCount)
+	}
+	return d
+}
+
+// negate turns u into its opposite: counts wrap around (see netUsage).
+func (u *Usage) negate() {
+	for _, p := range u.dest(true) {
+		switch v := p.(type) {
+		case *uint64:
+			*v = -*v
+		case *float64:
+			*v = -*v
+		}
+	}
+}
+
+// floor reads a count that wrapped below zero as zero.
+func (u *Usage) floor() {
+	for _, p := range u.dest(true) {
+		if v, ok := p.(*uint64); ok && *v > math.MaxInt64 {
+			*v = 0
+		}
+	}
 }
 
 // usageKey is what usage rows are grouped by. Provider, account, region,
@@ -90,6 +123,8 @@ type usageRow struct {
 // usageSpec says which optional dimensions a usage query groups by.
 type usageSpec struct {
 	function, platform, version, runtime bool
+	// latency reads the sums of cold-start and init durations too.
+	latency bool
 	// timeKey groups by a UInt32 expression of the row time: monthKey,
 	// stepKey or hourOfDayKey. Empty: no time grouping.
 	timeKey string
@@ -183,45 +218,96 @@ func stepKey(step time.Duration) string {
 // usage sums rows matching f by the spec's dimensions, from the coarsest
 // rollups the range allows, whole units less finer ones where that reads
 // fewer rows (sumPieces), so totals are exact at minute resolution (second
-// resolution from raw rows). Groups whose rows all fell in subtracted
-// pieces sum to nothing and are left out. Grouped by function, account-less
-// orphan rows join their function (adoptOrphans).
+// resolution from raw rows). Each piece is its own query, a few at a time,
+// summed here: ClickHouse 18.16 analyses a query on one core, and one query
+// of all pieces (UNION ALL) took as long as the pieces one after the other
+// (docs/benchmarks.md). Groups whose rows all fell in subtracted pieces sum
+// to nothing and are left out. Grouped by function, account-less orphan
+// rows join their function (adoptOrphans).
 func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRow, error) {
-	var row usageRow
-	k := &row.usageKey
-	dest := append([]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.Platform, &k.Plan,
-		&k.Arch, &k.MemoryMB, &k.Version, &k.Runtime, &k.TimeKey}, row.Usage.dest()...)
-	measures := dest[len(dest)-len(usageMeasures):]
-	rollup := make([]string, len(usageMeasures))
-	raw := make([]string, len(usageMeasures))
-	outer := make([]string, len(usageMeasures))
-	for i, m := range usageMeasures {
-		rollup[i], raw[i], outer[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i), signedSum(i, measures[i])
+	measures := usageMeasures
+	if spec.latency {
+		measures = append(measures[:len(measures):len(measures)], latencyMeasures...)
 	}
-	q, args := tiered(f, spec.dims(), usageRollups, rollup, raw, outer, sumPieces(f.From, f.To, spec.grain))
-	var out []usageRow
-	err := r.each(ctx, "usage", q, append(args, maxRows+1), dest, func() {
-		if row.Invocations+row.Throttles+row.Inits > 0 {
-			out = append(out, row)
+	rollup := make([]string, len(measures))
+	raw := make([]string, len(measures))
+	for i, m := range measures {
+		rollup[i], raw[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i)
+	}
+	ps := sumPieces(f.From, f.To, spec.grain)
+	sums := make([]map[usageKey]Usage, len(ps))
+	fns := make([]func() error, len(ps))
+	for i, p := range ps {
+		fns[i] = func() (err error) {
+			q, args := pieceQuery(f, spec.dims(), usageRollups, rollup, raw, p)
+			sums[i], err = r.usagePiece(ctx, q+" LIMIT ?", append(args, maxRows+1), spec.latency)
+			return err
 		}
-	})
-	if len(out) > maxRows {
-		return nil, invalid("more than %d groups match: narrow the filter or the range", maxRows)
+	}
+	if err := concurrentlyAtMost(usageQueries, fns...); err != nil {
+		return nil, err
+	}
+	out, err := netUsage(ps, sums)
+	if err != nil {
+		return nil, err
 	}
 	if spec.function {
 		adoptOrphans(out)
 	}
+	return out, nil
+}
+
+// usageQueries is how many pieces of one usage read run at once: on two
+// cores, more only wait for each other (docs/benchmarks.md).
+const usageQueries = 3
+
+// usagePiece runs the query of one piece.
+func (r *Reader) usagePiece(ctx context.Context, q string, args []any, latency bool) (map[usageKey]Usage, error) {
+	var row usageRow
+	k := &row.usageKey
+	dest := append([]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.Platform, &k.Plan,
+		&k.Arch, &k.MemoryMB, &k.Version, &k.Runtime, &k.TimeKey}, row.Usage.dest(latency)...)
+	out := map[usageKey]Usage{}
+	err := r.each(ctx, "usage", q, args, dest, func() { out[row.usageKey] = row.Usage })
+	if len(out) > maxRows {
+		return nil, tooManyGroups()
+	}
 	return out, err
 }
 
-// signedSum sums measure i of the pieces with their signs, as the type of
-// dest. A count is never below zero; the floor covers a query that sees
-// an insert in one rollup before the next one.
-func signedSum(i int, dest any) string {
-	if _, ok := dest.(*float64); ok {
-		return fmt.Sprintf("sum(m%d * sign)", i)
+func tooManyGroups() error {
+	return invalid("more than %d groups match: narrow the filter or the range", maxRows)
+}
+
+// netUsage adds up the pieces' groups, less those of subtracted pieces.
+// Counts wrap around while pieces are subtracted and come out right in
+// the end; one that stays below zero (a query that saw an insert in one
+// rollup before the next) is read as zero.
+func netUsage(ps []piece, sums []map[usageKey]Usage) ([]usageRow, error) {
+	net := map[usageKey]*Usage{}
+	for i, groups := range sums {
+		for k, u := range groups {
+			if ps[i].minus {
+				u.negate()
+			}
+			if n := net[k]; n != nil {
+				n.add(u)
+			} else {
+				net[k] = &u
+			}
+		}
 	}
-	return fmt.Sprintf("toUInt64(greatest(sum(m%d * sign), 0))", i)
+	if len(net) > maxRows {
+		return nil, tooManyGroups()
+	}
+	out := make([]usageRow, 0, len(net))
+	for k, u := range net {
+		u.floor()
+		if u.Invocations+u.Throttles+u.Inits > 0 {
+			out = append(out, usageRow{k, *u})
+		}
+	}
+	return out, nil
 }
 
 // usageAndInferred runs the usage query and the inferred-cold-start query
@@ -250,12 +336,19 @@ func (r *Reader) usageAndInferred(ctx context.Context, f Filter, spec usageSpec)
 
 // concurrently runs fns at once and joins their errors.
 func concurrently(fns ...func() error) error {
+	return concurrentlyAtMost(len(fns), fns...)
+}
+
+// concurrentlyAtMost runs fns, n at a time, and joins their errors.
+func concurrentlyAtMost(n int, fns ...func() error) error {
 	errs := make([]error, len(fns))
+	slots := make(chan struct{}, max(n, 1))
 	var wg sync.WaitGroup
 	for i, fn := range fns {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			errs[i] = fn()
 		}()
 	}
@@ -285,41 +378,56 @@ const maxRows = 200_000
 // rollup rows per function plus the edge hours and minutes, and counts are
 // exact for ranges at minute resolution (Filter.truncated). One plain
 // range per subquery because ClickHouse 18.16 prunes partitions for
-// "t >= a AND t < b" but not through an OR of ranges. Dimensions are
-// aliased d0, d1...: an alias named like a column would shadow it in WHERE
-// ("” AS function_version" would defeat a version filter).
+// "t >= a AND t < b" but not through an OR of ranges. The latency states
+// use it (they can be merged only in ClickHouse); usage runs its pieces
+// one by one.
 func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string, ps []piece) (string, []any) {
-	where, whereArgs := f.where()
-	aliases := make([]string, len(dims))
-	for i := range dims {
-		aliases[i] = "d" + strconv.Itoa(i)
-	}
-	group := strings.Join(aliases, ", ")
 	var parts []string
 	var args []any
 	for _, p := range ps {
-		table, tcol := tables.table(p.level)
-		cols, filter := rollup, "WHERE"
-		if table == "invocations" {
-			cols = raw
-		} else if tables.prewhere {
-			filter = "PREWHERE"
-		}
-		sel := make([]string, len(dims))
-		for i, d := range dims {
-			sel[i] = strings.ReplaceAll(d, "{t}", tcol) + " AS " + aliases[i]
-		}
-		args = append(append(args, whereArgs...), p.from, p.to)
-		window := ""
-		if p.level == grainWindow {
-			window = p.windowCond(tcol)
-		}
-		parts = append(parts, fmt.Sprintf("\n    SELECT %s, %s, toInt8(%d) AS sign FROM %s %s %s AND %s >= ? AND %s < ?%s GROUP BY %s",
-			strings.Join(sel, ", "), strings.Join(cols, ", "), p.sign(), table, filter, where, tcol, tcol, window, group))
+		q, pa := pieceQuery(f, dims, tables, rollup, raw, p)
+		parts, args = append(parts, "\n    "+q), append(args, pa...)
 	}
+	group := strings.Join(aliases(dims), ", ")
 	q := fmt.Sprintf("SELECT %s, %s FROM (%s\n) GROUP BY %s LIMIT ?",
 		group, strings.Join(outer, ", "), strings.Join(parts, "\n    UNION ALL"), group)
 	return q, args
+}
+
+// pieceQuery is the SELECT of one piece: the dimensions (aliased d0, d1...)
+// and the rollup's columns (raw's from raw rows) over the piece's range,
+// grouped by the dimensions.
+func pieceQuery(f Filter, dims []string, tables rollups, rollup, raw []string, p piece) (string, []any) {
+	where, args := f.where()
+	table, tcol := tables.table(p.level)
+	cols, filter := rollup, "WHERE"
+	if table == "invocations" {
+		cols = raw
+	} else if tables.prewhere {
+		filter = "PREWHERE"
+	}
+	as := aliases(dims)
+	sel := make([]string, len(dims))
+	for i, d := range dims {
+		sel[i] = strings.ReplaceAll(d, "{t}", tcol) + " AS " + as[i]
+	}
+	window := ""
+	if p.level == grainWindow {
+		window = p.windowCond(tcol)
+	}
+	q := fmt.Sprintf("SELECT %s, %s FROM %s %s %s AND %s >= ? AND %s < ?%s GROUP BY %s",
+		strings.Join(sel, ", "), strings.Join(cols, ", "), table, filter, where, tcol, tcol, window, strings.Join(as, ", "))
+	return q, append(args, p.from, p.to)
+}
+
+// aliases names dimensions d0, d1...: an alias named like a column would
+// shadow it in WHERE ("” AS function_version" would defeat a version filter).
+func aliases(dims []string) []string {
+	out := make([]string, len(dims))
+	for i := range dims {
+		out[i] = "d" + strconv.Itoa(i)
+	}
+	return out
 }
 
 // piece is one half-open time range read from one level; for the window
@@ -331,14 +439,6 @@ type piece struct {
 	days     int
 	pins     []windowPin
 	minus    bool
-}
-
-// sign is the factor of the piece's sums.
-func (p piece) sign() int {
-	if p.minus {
-		return -1
-	}
-	return 1
 }
 
 // windowPin is a window's start (unix seconds) and the version of its rows.

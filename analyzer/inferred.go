@@ -18,7 +18,8 @@ import (
 // instancesPiece counts the inferred cold starts of one time range from the
 // instance_days rollup over the range's days and the lookback before them
 // (schemas/migrations/0007). Its arguments are the filter's, then
-// lookback start, range end, range start and end in nanoseconds.
+// lookback start, the range's last instant (a range ending at midnight
+// reads no row of the day after), range start and end in nanoseconds.
 const instancesPiece = `
     SELECT provider, account_id, region, function_name, toUInt32(%s) AS time_key, count() AS c
     FROM (
@@ -78,7 +79,7 @@ func (r *Reader) inferredColdStarts(ctx context.Context, f Filter, timeKey strin
 	live := func(from, to time.Time) {
 		if from.Before(to) {
 			parts = append(parts, fmt.Sprintf(instancesPiece, timeKeyOf(timeKey), where))
-			args = append(append(args, whereArgs...), from.Add(-InstanceLookback), to, uint64(from.UnixNano()), uint64(to.UnixNano()))
+			args = append(append(args, whereArgs...), from.Add(-InstanceLookback), to.Add(-time.Nanosecond), uint64(from.UnixNano()), uint64(to.UnixNano()))
 		}
 	}
 	if settled.empty() {

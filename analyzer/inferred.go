@@ -16,10 +16,14 @@ import (
 // inferred_cold_days; the rest of the range from instance_days.
 
 // instancesPiece counts the inferred cold starts of one time range from the
-// instance_days rollup over the range's days and the lookback before them
-// (schemas/migrations/0007). Its arguments are the filter's, then
-// lookback start, the range's last instant (a range ending at midnight
-// reads no row of the day after), range start and end in nanoseconds.
+// instance_days rollup: the instances first seen in the range's days within
+// the range, less those seen on the lookback day before them
+// (schemas/migrations/0007). The lookback day is only looked up, not
+// merged with the range's states: a third of the CPU of merging both days
+// at 100M invocations (docs/benchmarks.md). Its arguments are the filter's,
+// the range's first and last instant (a range ending at midnight reads no
+// row of the day after), range start and end in nanoseconds, the filter's
+// again and the lookback day.
 const instancesPiece = `
     SELECT provider, account_id, region, function_name, toUInt32(%s) AS time_key, count() AS c
     FROM (
@@ -30,6 +34,9 @@ const instancesPiece = `
         GROUP BY provider, account_id, region, function_name, instance
     )
     WHERE first_ns >= ? AND first_ns < ? AND flagged = 0
+      AND (provider, account_id, region, function_name, instance) NOT IN (
+          SELECT provider, account_id, region, function_name, instance FROM instance_days
+          WHERE %s AND day = toDate(?))
     GROUP BY provider, account_id, region, function_name, time_key`
 
 // settledPiece reads the settled days [?, ?) of inferred_cold_days, the
@@ -78,8 +85,9 @@ func (r *Reader) inferredColdStarts(ctx context.Context, f Filter, timeKey strin
 	var args []any
 	live := func(from, to time.Time) {
 		if from.Before(to) {
-			parts = append(parts, fmt.Sprintf(instancesPiece, timeKeyOf(timeKey), where))
-			args = append(append(args, whereArgs...), from.Add(-InstanceLookback), to.Add(-time.Nanosecond), uint64(from.UnixNano()), uint64(to.UnixNano()))
+			parts = append(parts, fmt.Sprintf(instancesPiece, timeKeyOf(timeKey), where, where))
+			args = append(append(args, whereArgs...), from, to.Add(-time.Nanosecond), uint64(from.UnixNano()), uint64(to.UnixNano()))
+			args = append(append(args, whereArgs...), from.Add(-InstanceLookback))
 		}
 	}
 	if settled.empty() {

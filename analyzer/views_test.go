@@ -371,10 +371,14 @@ func TestInferenceLooksBackAcrossDays(t *testing.T) {
 		rec("py", midnight.Sub(t0)-10*time.Minute, instance("old")),
 		rec("py", midnight.Sub(t0)+10*time.Minute, instance("old")),
 		rec("py", midnight.Sub(t0)+20*time.Minute, instance("new")),
+		// One host serving two functions (an Azure function app): the
+		// instance seen before midnight is another function's.
+		rec("app-a", midnight.Sub(t0)-5*time.Minute, instance("host")),
+		rec("app-b", midnight.Sub(t0)+5*time.Minute, instance("host")),
 	})
-	got := mustList(t, r, analyzer.Filter{Tenant: "t1", From: midnight, To: midnight.Add(time.Hour)}, analyzer.ListOptions{})
-	if len(got.Functions) != 1 || got.Functions[0].ColdStarts != 1 {
-		t.Errorf("after midnight: %+v, want 1 cold start (instance new)", got.Functions)
+	got := list(t, r, midnight.Sub(t0), midnight.Sub(t0)+time.Hour)
+	if len(got) != 2 || got["py"].ColdStarts != 1 || got["app-b"].ColdStarts != 1 {
+		t.Errorf("after midnight: %+v, want 1 cold start each (instances new and host)", got)
 	}
 }
 

@@ -21,6 +21,7 @@ func (r *Reader) Function(ctx context.Context, f Filter, k FunctionKey) (Functio
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
+	ctx = withDayRecords(ctx, f)
 	// Percentiles do not depend on the rest: read them meanwhile. The
 	// account-less rows of the same name are read too, so orphans can join.
 	var stats map[keyAt]durationStats

@@ -70,6 +70,7 @@ func (r *Reader) Functions(ctx context.Context, f Filter, o ListOptions) (Functi
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	f = f.truncated()
+	ctx = withDayRecords(ctx, f)
 	var aggs map[FunctionKey]*funcAgg
 	var ps []piece // where the page's percentiles are read from: it depends on the range only
 	err := concurrently(func() (err error) {

@@ -97,8 +97,38 @@ func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 // dayRecords counts invocations and init reports per tenant and day in
 // [from, to), for one tenant or ("") all (tenant_days). Records only ever
 // get added (a duplicate is dropped at ingest), so an unchanged count is
-// unchanged data.
+// unchanged data. Within a request that shares its reads (withDayRecords),
+// a range inside the shared one is answered from the one read; the map may
+// hold days around the range.
 func (r *Reader) dayRecords(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
+	if m, ok := ctx.Value(dayRecordsKey{}).(*sharedDayRecords); ok && m.tenant == tenant && !from.Before(m.from) && !to.After(m.to) {
+		m.once.Do(func() { m.records, m.err = r.readDayRecords(ctx, tenant, m.from, m.to) })
+		return m.records, m.err
+	}
+	return r.readDayRecords(ctx, tenant, from, to)
+}
+
+// sharedDayRecords is one read of tenant_days for the checks of a request:
+// the settled days and the settled windows of a range each check the
+// records of its days, a day apart.
+type sharedDayRecords struct {
+	tenant   string
+	from, to time.Time
+	once     sync.Once
+	records  map[tenantDay]uint64
+	err      error
+}
+
+type dayRecordsKey struct{}
+
+// withDayRecords lets the checks of a request over f's range share one
+// read of the records of its days and the day before.
+func withDayRecords(ctx context.Context, f Filter) context.Context {
+	m := &sharedDayRecords{tenant: f.Tenant, from: f.From.UTC().Truncate(day).Add(-day), to: ceilTo(f.To.UTC(), day)}
+	return context.WithValue(ctx, dayRecordsKey{}, m)
+}
+
+func (r *Reader) readDayRecords(ctx context.Context, tenant string, from, to time.Time) (map[tenantDay]uint64, error) {
 	q := `SELECT tenant, day, sum(records) FROM tenant_days
 WHERE (? = '' OR tenant = ?) AND day >= ? AND day < ? GROUP BY tenant, day LIMIT ?`
 	out := map[tenantDay]uint64{}

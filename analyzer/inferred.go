@@ -12,8 +12,9 @@ import (
 // inference happens where all data meets, so it holds whichever collector
 // replica got which span and in whatever order they arrived).
 //
-// Whole days the coldstarts job has settled (settle.go) are read from
-// inferred_cold_days; the rest of the range from instance_days.
+// Days the coldstarts job has settled (settle.go) are read from
+// inferred_cold_days, whole or in part, at minute resolution; the rest of
+// the range from instance_days.
 
 // instancesPiece counts the inferred cold starts of one time range from the
 // instance_days rollup: the instances first seen in the range's days within
@@ -39,8 +40,8 @@ const instancesPiece = `
           WHERE %s AND day = toDate(?))
     GROUP BY provider, account_id, region, function_name, time_key`
 
-// settledPiece reads the settled days [?, ?) of inferred_cold_days, the
-// latest settlement of each function and day.
+// settledPiece reads the settled whole days [?, ?) of inferred_cold_days,
+// the latest settlement of each function and day.
 const settledPiece = `
     SELECT provider, account_id, region, function_name, toUInt32(0) AS time_key, sum(n) AS c
     FROM (
@@ -50,6 +51,52 @@ const settledPiece = `
         GROUP BY provider, account_id, region, function_name, day
     )
     GROUP BY provider, account_id, region, function_name`
+
+// settledPartPiece counts the settled cold starts of a part of one day:
+// those whose minute of the day is in [?, ?) in the latest settlement.
+// Only the range's partial first and last days read the minutes: counting
+// them costs three times the whole days' read (docs/benchmarks.md). Its
+// arguments are the minute bounds, the filter's, and the day.
+const settledPartPiece = `
+    SELECT provider, account_id, region, function_name, toUInt32(0) AS time_key,
+           toUInt64(arrayCount(m -> m >= ? AND m < ?, argMax(first_minutes, version))) AS c
+    FROM inferred_cold_days
+    WHERE %s AND day = toDate(?)
+    GROUP BY provider, account_id, region, function_name`
+
+// settledParts renders the pieces of the settled days s within f's range:
+// its partial first and last days from their minutes, the whole days
+// between from their counts.
+func settledParts(f Filter, s span) ([]string, []any) {
+	where, whereArgs := f.where()
+	var parts []string
+	var args []any
+	whole := span{s.from, s.to}
+	part := func(d time.Time) {
+		lo, hi := 0, 24*60
+		if f.From.After(d) {
+			lo = int(f.From.Sub(d) / time.Minute)
+		}
+		if f.To.Before(d.Add(day)) {
+			hi = int(f.To.Sub(d) / time.Minute)
+		}
+		parts = append(parts, fmt.Sprintf(settledPartPiece, where))
+		args = append(append(append(args, lo, hi), whereArgs...), d)
+	}
+	if f.From.After(whole.from) {
+		part(whole.from)
+		whole.from = whole.from.Add(day)
+	}
+	if f.To.Before(whole.to) && whole.from.Before(whole.to) {
+		whole.to = whole.to.Add(-day)
+		part(whole.to)
+	}
+	if whole.from.Before(whole.to) {
+		parts = append(parts, fmt.Sprintf(settledPiece, where))
+		args = append(append(args, whereArgs...), whole.from, whole.to)
+	}
+	return parts, args
+}
 
 // firstSeconds is an instance's first start in unix seconds, for time keys.
 const firstSeconds = "intDiv(first_ns, 1000000000)"
@@ -94,8 +141,8 @@ func (r *Reader) inferredColdStarts(ctx context.Context, f Filter, timeKey strin
 		live(f.From, f.To)
 	} else {
 		live(f.From, settled.from)
-		parts = append(parts, fmt.Sprintf(settledPiece, where))
-		args = append(append(args, whereArgs...), settled.from, settled.to)
+		sp, sa := settledParts(f, settled)
+		parts, args = append(parts, sp...), append(args, sa...)
 		live(settled.to, f.To)
 	}
 	q := fmt.Sprintf(`SELECT provider, account_id, region, function_name, time_key, sum(c) FROM (%s

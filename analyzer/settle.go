@@ -54,27 +54,29 @@ func pairAt(records map[tenantDay]uint64, tenant string, d time.Time) dayPair {
 	return dayPair{records[keyOfDay(tenant, d)], records[keyOfDay(tenant, d.Add(-day))]}
 }
 
-// settledSpan is the longest run of whole days of f's range whose
-// settlement still matches the data; empty when there is none worth using.
+// settledSpan is the longest run of the days f's range touches (its first
+// and last may be partial) whose settlement still matches the data; empty
+// when there is none worth using. A settled day is counted over any part of
+// it from the minutes of its cold starts (settledPiece).
 func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
-	whole := span{ceilTo(f.From.UTC(), day), f.To.UTC().Truncate(day)}
-	if whole.to.Sub(whole.from) < minSettledDays*day {
+	days := span{f.From.UTC().Truncate(day), ceilTo(f.To.UTC(), day)}
+	if days.to.Sub(days.from) < minSettledDays*day {
 		return span{}, nil
 	}
 	var current map[tenantDay]uint64
 	var marks map[tenantDay]dayPair
 	err := concurrently(func() (err error) {
-		current, err = r.dayRecords(ctx, f.Tenant, whole.from.Add(-day), whole.to)
+		current, err = r.dayRecords(ctx, f.Tenant, days.from.Add(-day), days.to)
 		return err
 	}, func() (err error) {
-		marks, err = r.settlements(ctx, f.Tenant, whole.from, whole.to)
+		marks, err = r.settlements(ctx, f.Tenant, days.from, days.to)
 		return err
 	})
 	if err != nil {
 		return span{}, err
 	}
 	var best, run span
-	for d := whole.from; d.Before(whole.to); d = d.Add(day) {
+	for d := days.from; d.Before(days.to); d = d.Add(day) {
 		now := pairAt(current, f.Tenant, d)
 		if m, ok := marks[keyOfDay(f.Tenant, d)]; (ok && m == now) || now == (dayPair{}) {
 			if run.empty() {
@@ -241,8 +243,9 @@ func dueTenants(d time.Time, tenants map[string]bool, current, seen map[tenantDa
 // lowered replaces the old one.
 func (s *Settler) settle(ctx context.Context, d time.Time, due map[string]dayPair) error {
 	version := uint64(time.Now().UnixNano())
-	q := `INSERT INTO inferred_cold_days (tenant, provider, account_id, region, function_name, day, cold_starts, version)
-SELECT tenant, provider, account_id, region, function_name, toDate(?), countIf(first_ns >= ? AND flagged = 0), ?
+	q := `INSERT INTO inferred_cold_days (tenant, provider, account_id, region, function_name, day, cold_starts, first_minutes, version)
+SELECT tenant, provider, account_id, region, function_name, toDate(?), countIf(first_ns >= ? AND flagged = 0),
+       groupArrayIf(toUInt16(intDiv(first_ns - ?, 60000000000)), first_ns >= ? AND flagged = 0), ?
 FROM (
     SELECT tenant, provider, account_id, region, function_name, instance,
            minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
@@ -251,7 +254,8 @@ FROM (
     GROUP BY tenant, provider, account_id, region, function_name, instance
 )
 GROUP BY tenant, provider, account_id, region, function_name`
-	if err := s.r.conn.Exec(ctx, q, d, uint64(d.UnixNano()), version, d.Add(-day), d); err != nil {
+	dayNs := uint64(d.UnixNano())
+	if err := s.r.conn.Exec(ctx, q, d, dayNs, dayNs, dayNs, version, d.Add(-day), d); err != nil {
 		return fmt.Errorf("cannot settle the cold starts of %s: %w", d.Format(time.DateOnly), err)
 	}
 	batch, err := s.r.conn.PrepareBatch(ctx, "INSERT INTO settled_days (tenant, day, invocations, previous, version)")

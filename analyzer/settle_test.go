@@ -113,6 +113,11 @@ SELECT 't1', 'aws', '1', 'us-east-1', 'py', toDate(?), 42, minState(toUInt64(?))
 	if got := listRange(t, r, ranges[0][0], ranges[0][1])["py"].ColdStarts; got != 5 {
 		t.Errorf("settled days: py has %d cold starts, want 5 (the settled count, not the planted instance)", got)
 	}
+	// A range that starts within a settled day counts that day's part from
+	// the minutes of its settled cold starts, not from instances.
+	if got := listRange(t, r, at(4, 8, 0), at(7, 0, 0))["py"].ColdStarts; got != 1 {
+		t.Errorf("settled partial day: py has %d cold starts, want 1 (e on day 5, not the planted instance)", got)
+	}
 }
 
 func listRange(t *testing.T, r *analyzer.Reader, from, to time.Time) map[string]analyzer.FunctionSummary {

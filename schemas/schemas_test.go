@@ -325,3 +325,38 @@ func TestReorderedWindowsKeepTheirRows(t *testing.T) {
 		t.Errorf("function_windows is not ordered by window first: %s", ddl)
 	}
 }
+
+// 0021 adds the minutes of settled cold starts and drops the settlements
+// made without them, so no day is read as settled without its minutes.
+func TestSettlementsWithoutMinutesAreDropped(t *testing.T) {
+	db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext, Through: 20}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO settled_days (tenant, day, invocations, previous, version) SELECT 't1', toDate('2026-11-20'), 5, 0, 1",
+		`INSERT INTO inferred_cold_days (tenant, provider, account_id, region, function_name, day, cold_starts, version)
+		SELECT 't1', 'aws', '1', 'us-east-1', 'a', toDate('2026-11-20'), 2, 1`,
+	} {
+		if err := db.Conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Through = 0
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var settled, rows uint64
+	var minutes []uint16
+	if err := db.Conn.QueryRow(ctx, "SELECT count() FROM settled_days").Scan(&settled); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Conn.QueryRow(ctx, "SELECT count(), any(first_minutes) FROM inferred_cold_days").Scan(&rows, &minutes); err != nil {
+		t.Fatal(err)
+	}
+	if settled != 0 || rows != 1 || len(minutes) != 0 {
+		t.Errorf("after 0021: %d settlements (want 0), %d settled rows with minutes %v (want the old row, none)", settled, rows, minutes)
+	}
+}

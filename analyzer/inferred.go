@@ -64,14 +64,13 @@ const settledPartPiece = `
     WHERE %s AND day = toDate(?)
     GROUP BY provider, account_id, region, function_name`
 
-// settledParts renders the pieces of the settled days s within f's range:
+// settledParts renders the pieces of the settled days within f's range:
 // its partial first and last days from their minutes, the whole days
 // between from their counts.
-func settledParts(f Filter, s span) ([]string, []any) {
+func settledParts(f Filter, whole span) ([]string, []any) {
 	where, whereArgs := f.where()
 	var parts []string
 	var args []any
-	whole := span{s.from, s.to}
 	part := func(d time.Time) {
 		lo, hi := 0, 24*60
 		if f.From.After(d) {

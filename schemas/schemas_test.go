@@ -222,16 +222,24 @@ func TestUsageRollupSumsWhatPricesNeed(t *testing.T) {
 	}
 }
 
+// migratedThrough is a fresh database migrated up to migration n, and the
+// migrator to take it further (Through = 0: all).
+func migratedThrough(t *testing.T, n uint32) (*chclient.Client, *schemas.Migrator) {
+	t.Helper()
+	db := chtest.NewDatabase(t)
+	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext, Through: n}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db, m
+}
+
 // Migrations that rebuild a table under its name (0012 the hour rollups,
 // 0016 instance_days, 0018 function_day) keep its rows, and its view
 // fills the new table.
 func TestRebuildingMigrationsKeepRows(t *testing.T) {
-	db := chtest.NewDatabase(t)
+	db, m := migratedThrough(t, 11)
 	ctx := context.Background()
-	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext, Through: 11}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	at := func(h int, instance string, ms float64) schemas.Invocation {
 		r := record("a", time.Duration(h)*time.Hour)
 		r.InstanceID, r.DurationMs = instance, ms
@@ -282,12 +290,8 @@ func TestRebuildingMigrationsKeepRows(t *testing.T) {
 // 0020 reorders function_windows, which the coldstarts job writes (no
 // view): every window row and its state are kept.
 func TestReorderedWindowsKeepTheirRows(t *testing.T) {
-	db := chtest.NewDatabase(t)
+	db, m := migratedThrough(t, 19)
 	ctx := context.Background()
-	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext, Through: 19}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	recs := []schemas.Invocation{record("a", 0), record("b", time.Hour), record("a", 25*time.Hour)}
 	recs[1].DurationMs = 900
 	if err := schemas.InsertInvocations(ctx, db.Conn, recs); err != nil {
@@ -329,12 +333,8 @@ func TestReorderedWindowsKeepTheirRows(t *testing.T) {
 // 0021 adds the minutes of settled cold starts and drops the settlements
 // made without them, so no day is read as settled without its minutes.
 func TestSettlementsWithoutMinutesAreDropped(t *testing.T) {
-	db := chtest.NewDatabase(t)
+	db, m := migratedThrough(t, 20)
 	ctx := context.Background()
-	m := &schemas.Migrator{Conn: db.Conn, DDLContext: db.DDLContext, Through: 20}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for _, q := range []string{
 		"INSERT INTO settled_days (tenant, day, invocations, previous, version) SELECT 't1', toDate('2026-11-20'), 5, 0, 1",
 		`INSERT INTO inferred_cold_days (tenant, provider, account_id, region, function_name, day, cold_starts, version)

@@ -87,14 +87,18 @@ func TestSumPiecesSubtractTheShorterSide(t *testing.T) {
 // Subtracted pieces wrap counts around and back; a group left with nothing
 // is dropped, and a count left below zero reads zero.
 func TestNetUsage(t *testing.T) {
-	k := func(fn string) usageKey { return usageKey{FunctionKey: FunctionKey{FunctionName: fn}} }
-	ps := []piece{{}, {minus: true}, {}}
-	sums := []map[usageKey]Usage{
-		{k("a"): {Invocations: 10, DurationMsSum: 50}, k("gone"): {Invocations: 2}, k("short"): {Invocations: 1, Throttles: 1}},
-		{k("a"): {Invocations: 7, DurationMsSum: 20}, k("gone"): {Invocations: 2}, k("short"): {Invocations: 2}},
-		{k("a"): {Invocations: 1, DurationMsSum: 1}},
+	row := func(fn string, u Usage, minus bool) usageRow {
+		if minus {
+			u.negate()
+		}
+		return usageRow{usageKey{FunctionKey: FunctionKey{FunctionName: fn}}, u}
 	}
-	rows, err := netUsage(ps, sums)
+	reads := [][]usageRow{
+		{row("a", Usage{Invocations: 10, DurationMsSum: 50}, false), row("gone", Usage{Invocations: 2}, false), row("short", Usage{Invocations: 1, Throttles: 1}, false)},
+		{row("a", Usage{Invocations: 7, DurationMsSum: 20}, true), row("gone", Usage{Invocations: 2}, true), row("short", Usage{Invocations: 2}, true)},
+		{row("a", Usage{Invocations: 1, DurationMsSum: 1}, false)},
+	}
+	rows, err := netUsage(reads)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func pairAt(records map[tenantDay]uint64, tenant string, d time.Time) dayPair {
 // settledSpan is the longest run of the days f's range touches (its first
 // and last may be partial) whose settlement still matches the data; empty
 // when there is none worth using. A settled day is counted over any part of
-// it from the minutes of its cold starts (settledPiece).
+// it from the minutes of its cold starts (settledParts).
 func (r *Reader) settledSpan(ctx context.Context, f Filter) (span, error) {
 	days := span{f.From.UTC().Truncate(day), ceilTo(f.To.UTC(), day)}
 	if days.to.Sub(days.from) < minSettledDays*day {
@@ -244,18 +244,21 @@ func dueTenants(d time.Time, tenants map[string]bool, current, seen map[tenantDa
 func (s *Settler) settle(ctx context.Context, d time.Time, due map[string]dayPair) error {
 	version := uint64(time.Now().UnixNano())
 	q := `INSERT INTO inferred_cold_days (tenant, provider, account_id, region, function_name, day, cold_starts, first_minutes, version)
-SELECT tenant, provider, account_id, region, function_name, toDate(?), countIf(first_ns >= ? AND flagged = 0),
-       groupArrayIf(toUInt16(intDiv(first_ns - ?, 60000000000)), first_ns >= ? AND flagged = 0), ?
+SELECT tenant, provider, account_id, region, function_name, toDate(?), length(minutes), minutes, ?
 FROM (
-    SELECT tenant, provider, account_id, region, function_name, instance,
-           minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
-    FROM instance_days
-    WHERE day >= toDate(?) AND day <= toDate(?)
-    GROUP BY tenant, provider, account_id, region, function_name, instance
-)
-GROUP BY tenant, provider, account_id, region, function_name`
+    SELECT tenant, provider, account_id, region, function_name,
+           groupArrayIf(toUInt16(intDiv(first_ns - ?, 60000000000)), first_ns >= ? AND flagged = 0) AS minutes
+    FROM (
+        SELECT tenant, provider, account_id, region, function_name, instance,
+               minMerge(first_start_ns) AS first_ns, maxMerge(explicit_flag) AS flagged
+        FROM instance_days
+        WHERE day >= toDate(?) AND day <= toDate(?)
+        GROUP BY tenant, provider, account_id, region, function_name, instance
+    )
+    GROUP BY tenant, provider, account_id, region, function_name
+)`
 	dayNs := uint64(d.UnixNano())
-	if err := s.r.conn.Exec(ctx, q, d, dayNs, dayNs, dayNs, version, d.Add(-day), d); err != nil {
+	if err := s.r.conn.Exec(ctx, q, d, version, dayNs, dayNs, d.Add(-day), d); err != nil {
 		return fmt.Errorf("cannot settle the cold starts of %s: %w", d.Format(time.DateOnly), err)
 	}
 	batch, err := s.r.conn.PrepareBatch(ctx, "INSERT INTO settled_days (tenant, day, invocations, previous, version)")

@@ -64,8 +64,9 @@ var usageMeasures = []measure{
 }
 
 // latencyMeasures are the sums of cold-start and init durations, read only
-// by the views that show them (usageSpec.latency): a column read costs
-// about as much as a group by (docs/benchmarks.md).
+// by the views that show them (usageSpec.latency): every summed column is
+// read and added for every row of every piece (docs/benchmarks.md, §3
+// item 7).
 var latencyMeasures = []measure{
 	{"sum(cold_duration_ms_sum)", "sumIf(duration_ms, record_type = 'invocation' AND cold_start = 1)"},
 	{"sum(init_ms_sum)", "sumIf(init_duration_ms, init_duration_ms > 0)"},
@@ -235,19 +236,19 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 		rollup[i], raw[i] = fmt.Sprintf("%s AS m%d", m.rollup, i), fmt.Sprintf("%s AS m%d", m.raw, i)
 	}
 	ps := sumPieces(f.From, f.To, spec.grain)
-	sums := make([]map[usageKey]Usage, len(ps))
+	reads := make([][]usageRow, len(ps))
 	fns := make([]func() error, len(ps))
 	for i, p := range ps {
 		fns[i] = func() (err error) {
 			q, args := pieceQuery(f, spec.dims(), usageRollups, rollup, raw, p)
-			sums[i], err = r.usagePiece(ctx, q+" LIMIT ?", append(args, maxRows+1), spec.latency)
+			reads[i], err = r.usagePiece(ctx, q+" LIMIT ?", append(args, maxRows+1), spec.latency, p.minus)
 			return err
 		}
 	}
 	if err := concurrentlyAtMost(usageQueries, fns...); err != nil {
 		return nil, err
 	}
-	out, err := netUsage(ps, sums)
+	out, err := netUsage(reads)
 	if err != nil {
 		return nil, err
 	}
@@ -261,14 +262,20 @@ func (r *Reader) usage(ctx context.Context, f Filter, spec usageSpec) ([]usageRo
 // cores, more only wait for each other (docs/benchmarks.md).
 const usageQueries = 3
 
-// usagePiece runs the query of one piece.
-func (r *Reader) usagePiece(ctx context.Context, q string, args []any, latency bool) (map[usageKey]Usage, error) {
+// usagePiece runs the query of one piece: its groups, negated when the
+// piece is subtracted.
+func (r *Reader) usagePiece(ctx context.Context, q string, args []any, latency, minus bool) ([]usageRow, error) {
 	var row usageRow
 	k := &row.usageKey
 	dest := append([]any{&k.Provider, &k.AccountID, &k.Region, &k.FunctionName, &k.Platform, &k.Plan,
 		&k.Arch, &k.MemoryMB, &k.Version, &k.Runtime, &k.TimeKey}, row.Usage.dest(latency)...)
-	out := map[usageKey]Usage{}
-	err := r.each(ctx, "usage", q, args, dest, func() { out[row.usageKey] = row.Usage })
+	var out []usageRow
+	err := r.each(ctx, "usage", q, args, dest, func() {
+		if minus {
+			row.negate()
+		}
+		out = append(out, row)
+	})
 	if len(out) > maxRows {
 		return nil, tooManyGroups()
 	}
@@ -279,21 +286,19 @@ func tooManyGroups() error {
 	return invalid("more than %d groups match: narrow the filter or the range", maxRows)
 }
 
-// netUsage adds up the pieces' groups, less those of subtracted pieces.
-// Counts wrap around while pieces are subtracted and come out right in
-// the end; one that stays below zero (a query that saw an insert in one
-// rollup before the next) is read as zero.
-func netUsage(ps []piece, sums []map[usageKey]Usage) ([]usageRow, error) {
+// netUsage adds up the groups of the pieces, those of subtracted pieces
+// negated. Counts wrap around while pieces are subtracted and come out
+// right in the end; one that stays below zero (a query that saw an insert
+// in one rollup before the next) is read as zero.
+func netUsage(reads [][]usageRow) ([]usageRow, error) {
 	net := map[usageKey]*Usage{}
-	for i, groups := range sums {
-		for k, u := range groups {
-			if ps[i].minus {
-				u.negate()
-			}
-			if n := net[k]; n != nil {
-				n.add(u)
+	for _, rows := range reads {
+		for _, row := range rows {
+			if n := net[row.usageKey]; n != nil {
+				n.add(row.Usage)
 			} else {
-				net[k] = &u
+				u := row.Usage
+				net[row.usageKey] = &u
 			}
 		}
 	}
@@ -379,8 +384,8 @@ const maxRows = 200_000
 // exact for ranges at minute resolution (Filter.truncated). One plain
 // range per subquery because ClickHouse 18.16 prunes partitions for
 // "t >= a AND t < b" but not through an OR of ranges. The latency states
-// use it (they can be merged only in ClickHouse); usage runs its pieces
-// one by one.
+// use it (they can be merged only in ClickHouse); usage runs one query per
+// piece and sums them in Go.
 func tiered(f Filter, dims []string, tables rollups, rollup, raw, outer []string, ps []piece) (string, []any) {
 	var parts []string
 	var args []any

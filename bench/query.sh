@@ -8,8 +8,8 @@
 # rollups and instances fill like they do in production), in cumulative tiers. After
 # each tier: wait for background merges, OPTIMIZE ... FINAL the rollups (what
 # a long-running table settles to), then time /api/v1/functions?from=30d, a
-# list whose ends are not minute-aligned (RFC 3339 with seconds: the partial
-# hours are read from raw rows), the detail of the most invoked function over
+# list whose ends are not minute-aligned (RFC 3339 with seconds: widened to
+# whole minutes, whose rows lie in the data), the detail of the most invoked function over
 # 30 days, and /costs for the month before T0 (by function, free tier and
 # line items), 3 warm-up + 50 timed requests each, and check the API's counts
 # (invocations, errors, timeouts, throttles, and cold starts against the
@@ -44,9 +44,9 @@
 #
 # Why not OPTIMIZE TABLE invocations FINAL: it rewrites every raw row. On the
 # shared 2-vCPU bench machine it took 6.0 s at 1M rows (~170k rows/s; by
-# rows/s ~1 min at 10M and ~10 min at 100M, not measured there). The API
-# reads raw rows only for the two partial edge hours, which daily-partition
-# and primary-key pruning find whatever the part count, so the script waits
+# rows/s ~1 min at 10M and ~10 min at 100M, not measured there). The timed
+# requests read no raw row (the edge minutes come from
+# function_usage_minute), so the script waits
 # for background merges (up to MERGE_WAIT s, what production gets; again
 # before the timed requests, with the kernel's writeback) and leaves
 # invocations alone; OPTIMIZE_INVOCATIONS=1 optimizes it too. The hour
